@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import helmet from 'helmet';
+import passport from 'passport';
+import type pg from 'pg';
+import { csrfMiddleware } from './auth/csrf.js';
+import { sessionMiddleware, sessionTimeouts } from './auth/session.js';
+import { Clock } from './common/clock.js';
+import { renderClientError } from './common/http-exception.filter.js';
+import { PROJECT_ROOT } from './common/paths.js';
+import { setUpViews, VIEWS_DIR } from './common/views.js';
+import { AppConfig } from './config/app-config.js';
+import { PG_POOL } from './database/database.module.js';
+import { tenantMiddleware } from './tenancy/tenant.middleware.js';
+import { TenantsService } from './tenancy/tenants.service.js';
+
+/**
+ * Everything main.ts applies to the Nest app, in order; the test builder calls the same function,
+ * so tests run exactly what production runs.
+ */
+export async function configureApp(app: NestExpressApplication): Promise<void> {
+  const config = app.get(AppConfig);
+  const clock = app.get(Clock);
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy ? 1 : false);
+  app.set('view options', { layout: 'layouts/main' });
+  app.setBaseViewsDir(VIEWS_DIR);
+  app.setViewEngine('hbs');
+  await setUpViews();
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          formAction: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      strictTransportSecurity: config.baseUrl.protocol === 'https:' ? { maxAge: 31536000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
+  app.useStaticAssets(join(PROJECT_ROOT, 'public'), { prefix: '/assets/', maxAge: config.production ? '1d' : 0, index: false });
+  app.use(tenantMiddleware(config, app.get(TenantsService)));
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
+  app.use(sessionMiddleware(config, app.get<pg.Pool>(PG_POOL)));
+  app.use(sessionTimeouts(config, clock));
+  app.use(passport.initialize());
+  const passportSession = passport.session();
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => (req.session ? passportSession(req, res, next) : next()));
+  app.use(csrfMiddleware(config, (req, res) => renderClientError(req, res, 403, 'This form is no longer valid. Go back, reload the page and try again.')));
+  // Pages that depend on who is logged in are never cached.
+  app.use((_req: express.Request, res: express.Response, next: express.NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.enableShutdownHooks();
+  await app.init();
+  // Last resort for errors thrown by the Express middleware above: a plain 500, no stack trace.
+  app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    new Logger('Error').error(err.stack ?? String(err));
+    if (!res.headersSent) res.status(500).render('errors/500', { layout: false });
+  });
+}

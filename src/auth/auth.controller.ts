@@ -1,0 +1,46 @@
+import { Controller, Get, HttpCode, Post, Query, Render, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AuditService } from '../audit/audit.service.js';
+import { AllowNoRoles, Public } from '../common/decorators.js';
+import { LocalAuthGuard } from './local-auth.guard.js';
+
+/** Where to go after login: only a path on this same host. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/';
+}
+
+const NOTICES: Record<string, string> = {
+  expired: 'Your session has ended. Please log in again.',
+  'logged-out': 'You have logged out.',
+  ready: 'Your account is ready. Log in with your login and new password.',
+};
+
+@Controller()
+export class AuthController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Public()
+  @Get('login')
+  @Render('auth/login')
+  loginPage(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() query: Record<string, string>) {
+    if (req.user) return res.redirect(303, safeNext(query.next));
+    const notice = query.expired ? NOTICES.expired : NOTICES[query.notice ?? ''];
+    return { layout: 'layouts/public', title: 'Log in', tenant: req.tenant, next: query.next ? safeNext(query.next) : undefined, notice, login: query.login };
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(303)
+  @UseGuards(LocalAuthGuard)
+  login(@Req() req: Request, @Res() res: Response) {
+    res.redirect(303, safeNext(req.body?.next));
+  }
+
+  @AllowNoRoles()
+  @Post('logout')
+  async logout(@Req() req: Request, @Res() res: Response) {
+    const user = req.user!;
+    await this.audit.record({ tenantId: user.tenantId, event: 'session_logout', actor: { id: user.id, login: user.login }, ip: req.ip });
+    req.logout({ keepSessionInfo: false }, () => req.session.destroy(() => res.redirect(303, '/login?notice=logged-out')));
+  }
+}

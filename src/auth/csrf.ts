@@ -1,0 +1,62 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { AppConfig } from '../config/app-config.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF protection for every unsafe request on an instance host:
+ * - the `Origin` (when sent) must be the instance's own origin, and `Sec-Fetch-Site` must not say
+ *   same-site or cross-site: sibling instances share a site, so SameSite cookies alone do not help;
+ * - the form's `_csrf` must be the HMAC of the session id (logged in) or, before login, of a random
+ *   value in a cookie, so an anonymous visit writes nothing to the database.
+ * A new session id at login makes earlier tokens stale.
+ */
+export function csrfMiddleware(config: AppConfig, forbid: (req: Request, res: Response) => void) {
+  const cookieName = config.secureCookies ? '__Host-csrf' : 'csrf';
+  const sign = (value: string) => createHmac('sha256', config.sessionSecret).update(value).digest('base64url');
+
+  const expectedToken = (req: Request, res: Response, create: boolean): string | undefined => {
+    if (req.session?.passport?.user) return sign('session:' + req.sessionID);
+    let seed = readCookie(req, cookieName);
+    if (!seed && create) {
+      seed = randomBytes(18).toString('base64url');
+      res.cookie(cookieName, seed, { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' });
+    }
+    return seed ? sign('anon:' + seed) : undefined;
+  };
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.tenant) return next();
+    if (SAFE_METHODS.has(req.method)) {
+      res.locals.csrfToken = expectedToken(req, res, true);
+      return next();
+    }
+    // A form posted after the session ended: back to the login page, nothing done.
+    if (req.sessionExpired) return res.redirect(303, '/login?expired=1');
+    const origin = req.get('origin');
+    const site = req.get('sec-fetch-site');
+    const expected = expectedToken(req, res, false);
+    const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : '';
+    const originOk = !origin || origin === config.tenantOrigin(req.tenant.name);
+    const siteOk = !site || site === 'same-origin' || site === 'none';
+    if (!originOk || !siteOk || !expected || !safeEqual(sent, expected)) return forbid(req, res);
+    next();
+  };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { Strategy } from 'passport-local';
+import type { SessionUser } from '../common/request-context.js';
+import { AuthService } from './auth.service.js';
+import { LoginFailedException } from './auth.exceptions.js';
+
+/** passport-local on the form fields `login` and `password`, looked up in the host's tenant only. */
+@Injectable()
+export class LocalStrategy extends PassportStrategy(Strategy) {
+  constructor(private readonly auth: AuthService) {
+    super({ usernameField: 'login', passwordField: 'password', passReqToCallback: true });
+  }
+
+  async validate(req: Request, login: string, password: string): Promise<SessionUser> {
+    const user = req.tenant && (await this.auth.authenticate(req.tenant, String(login).slice(0, 200), String(password).slice(0, 1024), req.ip ?? ''));
+    if (!user) throw new LoginFailedException(String(login).slice(0, 200));
+    return user;
+  }
+}

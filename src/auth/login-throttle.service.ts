@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '../common/clock.js';
+import { sql } from '../database/sql.js';
+
+/** After this many consecutive failures each further attempt must wait longer. */
+export const SLOWDOWN_AFTER = 5;
+/** After this many the account is locked for LOCK_MINUTES. */
+export const LOCK_AFTER = 10;
+export const LOCK_MINUTES = 15;
+/** A client address may fail this often (people behind one office address share it). */
+export const ADDRESS_LIMIT = 100;
+
+/**
+ * Login throttling per account and per client address, in PostgreSQL so every process shares it.
+ * A throttled attempt is refused without checking the password and looks like any failure; nothing
+ * sleeps, so an attacked account costs the server nothing and slows no one else down.
+ */
+@Injectable()
+export class LoginThrottleService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+  ) {}
+
+  static accountKey(tenantId: number, login: string): string {
+    return `acct:${tenantId}:${login.toLowerCase()}`;
+  }
+
+  static addressKey(ip: string): string {
+    return `addr:${ip}`;
+  }
+
+  /** True when the attempt may go on to the password check. */
+  async allows(accountKey: string, addressKey: string): Promise<boolean> {
+    const now = this.clock.now();
+    const rows = await sql<{ key: string; failures: number; last_failure_at: Date; locked_until: Date | null }>(
+      this.em,
+      'select key, failures, last_failure_at, locked_until from login_throttle where key in (?, ?)',
+      [accountKey, addressKey],
+    );
+    return rows.every((row) => {
+      if (row.locked_until && row.locked_until > now) return false;
+      if (row.key === accountKey && row.failures >= SLOWDOWN_AFTER && !row.locked_until) {
+        return now.getTime() >= row.last_failure_at.getTime() + delaySeconds(row.failures) * 1000;
+      }
+      return true;
+    });
+  }
+
+  async recordFailure(accountKey: string, addressKey: string): Promise<void> {
+    const now = this.clock.now();
+    const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
+    // One statement per key, atomic under concurrent attempts.
+    for (const [key, limit] of [
+      [accountKey, LOCK_AFTER],
+      [addressKey, ADDRESS_LIMIT],
+    ] as const) {
+      await sql(
+        this.em,
+        `insert into login_throttle as t (key, failures, last_failure_at) values (?, 1, ?)
+         on conflict (key) do update set
+           failures = case when ${FRESH} then 1 else t.failures + 1 end,
+           last_failure_at = excluded.last_failure_at,
+           locked_until = case
+             when ${FRESH} then null
+             when t.locked_until is not null then t.locked_until
+             when t.failures + 1 >= ? then ?::timestamptz
+             else null end`,
+        [key, now, limit, lockUntil],
+      );
+    }
+  }
+
+  async recordSuccess(accountKey: string): Promise<void> {
+    await sql(this.em, 'delete from login_throttle where key = ?', [accountKey]);
+  }
+}
+
+/** An ended lock, or a last failure over an hour ago, starts a fresh count. */
+const FRESH = `(t.locked_until is not null and t.locked_until <= excluded.last_failure_at)
+  or (t.locked_until is null and t.last_failure_at < excluded.last_failure_at - interval '1 hour')`;
+
+/** 1, 2, 4, 8, 16 seconds after the 5th to 9th failure. */
+function delaySeconds(failures: number): number {
+  return 2 ** Math.max(0, failures - SLOWDOWN_AFTER);
+}

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { PassportSerializer } from '@nestjs/passport';
+import type { SessionUser } from '../common/request-context.js';
+import { Clock } from '../common/clock.js';
+import { canLogIn } from '../users/user-type.js';
+import { UsersRepository } from '../users/users.repository.js';
+
+/** What the session keeps of a login: ids and when it began. The rest is read fresh per request. */
+export interface SessionPrincipal {
+  id: number;
+  tenantId: number;
+  createdAt: number;
+}
+
+@Injectable()
+export class SessionSerializer extends PassportSerializer {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  serializeUser(user: SessionUser, done: (err: Error | null, principal: SessionPrincipal) => void): void {
+    done(null, { id: user.id, tenantId: user.tenantId, createdAt: this.clock.now().getTime() });
+  }
+
+  // A user whose type no longer allows login (or who is gone) is simply logged out.
+  deserializeUser(principal: SessionPrincipal, done: (err: Error | null, user?: SessionUser | false) => void): void {
+    this.users.findSessionUser(principal.tenantId, principal.id).then(
+      (user) => done(null, user && canLogIn(user.userType) ? user : false),
+      (err: Error) => done(err),
+    );
+  }
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import connectPgSimple from 'connect-pg-simple';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import session from 'express-session';
+import type pg from 'pg';
+import type { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { SessionPrincipal } from './session.serializer.js';
+
+/** Renew the idle timer at most this often, so a page view does not write the session every time. */
+const LAST_SEEN_GRANULARITY_MS = 60_000;
+
+/**
+ * express-session in PostgreSQL (any app process can serve any session). The session id starts
+ * with the tenant id: a cookie replayed on another instance's host is dropped before the store is
+ * even asked, so it means nothing there and its own session stays untouched.
+ */
+export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHandler[] {
+  const PgStore = connectPgSimple(session);
+  const name = config.secureCookies ? '__Host-sid' : 'sid';
+  const store = new PgStore({
+    pool,
+    tableName: 'session',
+    createTableIfMissing: false,
+    disableTouch: true,
+    ttl: config.sessionAbsoluteHours * 3600,
+    pruneSessionInterval: 15 * 60,
+  });
+  const handler = session({
+    name,
+    store,
+    secret: config.sessionSecret,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    proxy: config.trustProxy,
+    genid: (req) => `${req.tenant!.id}.${randomBytes(24).toString('base64url')}`,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' },
+  });
+  const dropForeignCookie = (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.headers.cookie;
+    if (header && req.tenant) {
+      req.headers.cookie = header
+        .split(';')
+        .filter((part) => {
+          const [key, value = ''] = part.trim().split('=');
+          return key !== name || decodeURIComponent(value).startsWith(`s:${req.tenant!.id}.`);
+        })
+        .join(';');
+    }
+    next();
+  };
+  const onlyOnTenantHosts = (req: Request, res: Response, next: NextFunction) => (req.tenant ? handler(req, res, next) : next());
+  return [dropForeignCookie, onlyOnTenantHosts];
+}
+
+/** Ends a session past its idle timeout or its absolute lifetime; marks the request so the login page can say so. */
+export function sessionTimeouts(config: AppConfig, clock: Clock): RequestHandler {
+  const idleMs = config.sessionIdleMinutes * 60_000;
+  const absoluteMs = config.sessionAbsoluteHours * 3_600_000;
+  return (req, _res, next) => {
+    const principal = req.session?.passport?.user as SessionPrincipal | undefined;
+    if (!principal) return next();
+    const now = clock.now().getTime();
+    const lastSeen = req.session.lastSeen ?? principal.createdAt;
+    if (principal.tenantId !== req.tenant?.id || now - principal.createdAt > absoluteMs || now - lastSeen > idleMs) {
+      req.sessionExpired = true;
+      return req.session.destroy((err) => next(err));
+    }
+    if (now - lastSeen > LAST_SEEN_GRANULARITY_MS) req.session.lastSeen = now;
+    next();
+  };
+}

@@ -1,0 +1,61 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { LoginFailedException, LoginRequiredException, NoRolesException } from '../auth/auth.exceptions.js';
+
+/**
+ * One place turns errors into pages: the login page again for a failed login, a redirect to it when
+ * a session is needed, the 403/404 pages with the layout, the standalone 500 page for anything
+ * unexpected (logged, never shown).
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Error');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+
+    if (exception instanceof LoginFailedException) {
+      res.status(401).render('auth/login', { layout: 'layouts/public', title: 'Log in', error: exception.message, login: exception.login, tenant: req.tenant });
+      return;
+    }
+    if (exception instanceof LoginRequiredException) {
+      const next = req.method === 'GET' && req.originalUrl !== '/' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
+      const expired = req.sessionExpired ? (next ? '&' : '?') + 'expired=1' : '';
+      res.redirect(303, `/login${next}${expired}`);
+      return;
+    }
+    if (exception instanceof NoRolesException) {
+      res.status(403).render('errors/no-roles', { title: 'No assigned roles', login: exception.login, tenant: req.tenant });
+      return;
+    }
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      renderClientError(req, res, exception.getStatus(), messageOf(exception));
+      return;
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    res.status(HttpStatus.INTERNAL_SERVER_ERROR).render('errors/500', { layout: false });
+  }
+}
+
+export function renderClientError(req: Request, res: Response, status: number, message?: string): void {
+  const view = status === 403 ? 'errors/403' : status === 404 ? 'errors/404' : 'errors/4xx';
+  const layout = req.user ? 'layouts/main' : 'layouts/public';
+  res.status(status).render(view, { layout, title: titleOf(status), status, message, tenant: req.tenant });
+}
+
+function titleOf(status: number): string {
+  if (status === 403) return 'Access denied';
+  if (status === 404) return 'Page not found';
+  if (status === 413) return 'Too much data';
+  if (status === 429) return 'Too many requests';
+  return 'Request not accepted';
+}
+
+function messageOf(exception: HttpException): string | undefined {
+  const body = exception.getResponse();
+  if (typeof body === 'string') return body;
+  const message = (body as { message?: string | string[] }).message;
+  return Array.isArray(message) ? message.join(' ') : message;
+}

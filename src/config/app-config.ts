@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/** Thrown for a bad environment variable; main prints its message as the one line that stops the start. */
+export class ConfigError extends Error {}
+
+/** Everything the app reads from the environment, validated once at boot. */
+export class AppConfig {
+  readonly production: boolean;
+  readonly port: number;
+  /** Origin whose host is the base of all tenant hosts, e.g. http://localhost:3000 */
+  readonly baseUrl: URL;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly sessionSecret: string;
+  readonly invitationTtlHours: number;
+  readonly seedDemo: boolean;
+  readonly trustProxy: boolean;
+  readonly sessionIdleMinutes: number;
+  readonly sessionAbsoluteHours: number;
+  readonly mailPollMs: number;
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.production = env.NODE_ENV === 'production';
+    this.port = intVar(env, 'PORT', 3000, 0, 65535);
+    this.baseUrl = baseUrlVar(env, this.production);
+    this.databaseUrl = urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+    this.dataDir = resolve(env.DATA_DIR || './.data');
+    this.smtpUrl = urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+    this.mailFrom = emailVar(env, 'MAIL_FROM', 'notification@erpnet.info');
+    this.invitationTtlHours = intVar(env, 'INVITATION_TTL_HOURS', 72, 1, 24 * 7);
+    this.seedDemo = boolVar(env, 'SEED_DEMO', !this.production);
+    this.trustProxy = boolVar(env, 'TRUST_PROXY', false);
+    this.sessionIdleMinutes = intVar(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60);
+    this.sessionAbsoluteHours = intVar(env, 'SESSION_ABSOLUTE_HOURS', 8, 1, 24 * 30);
+    this.mailPollMs = intVar(env, 'MAIL_POLL_MS', 1000, 50, 60_000);
+    this.sessionSecret = this.resolveSessionSecret(env);
+  }
+
+  /** The base host tenants hang under, without port: `localhost`, `my.erp.net`. */
+  get baseHost(): string {
+    return this.baseUrl.hostname;
+  }
+
+  /** Origin of one instance, built from BASE_URL only: http://acme.localhost:3000 */
+  tenantOrigin(name: string): string {
+    const port = this.baseUrl.port ? `:${this.baseUrl.port}` : '';
+    return `${this.baseUrl.protocol}//${name}.${this.baseUrl.hostname}${port}`;
+  }
+
+  /** Host of one instance as people name it (no port): acme.my.erp.net */
+  tenantHost(name: string): string {
+    return `${name}.${this.baseUrl.hostname}`;
+  }
+
+  get secureCookies(): boolean {
+    return this.trustProxy || this.baseUrl.protocol === 'https:';
+  }
+
+  private resolveSessionSecret(env: NodeJS.ProcessEnv): string {
+    const given = env.SESSION_SECRET;
+    if (given) {
+      if (given.length < 32) fail('SESSION_SECRET', 'must be at least 32 characters');
+      return given;
+    }
+    if (this.production) fail('SESSION_SECRET', 'is required when NODE_ENV=production');
+    // Development: generate once and keep it beside the data so sessions survive restarts.
+    const file = join(this.dataDir, 'session-secret');
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      mkdirSync(this.dataDir, { recursive: true });
+      const secret = randomBytes(32).toString('base64url');
+      writeFileSync(file, secret + '\n', { mode: 0o600 });
+      return secret;
+    }
+  }
+}
+
+function fail(name: string, problem: string): never {
+  throw new ConfigError(`${name} ${problem}`);
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) fail(name, `must be a whole number (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) fail(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  fail(name, `must be true or false (got "${env[name]}")`);
+}
+
+function parseUrl(name: string, raw: string, protocols: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(name, `is not a valid URL (got "${raw}")`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    fail(name, `must start with ${protocols.map((p) => p + '//').join(' or ')} (got "${url.protocol}//")`);
+  }
+  return url;
+}
+
+function urlVar(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  parseUrl(name, raw, protocols);
+  return raw;
+}
+
+function emailVar(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(raw)) fail(name, `must be an email address (got "${raw}")`);
+  return raw;
+}
+
+function baseUrlVar(env: NodeJS.ProcessEnv, production: boolean): URL {
+  const url = parseUrl('BASE_URL', env.BASE_URL || 'http://localhost:3000', ['http:', 'https:']);
+  if (url.pathname !== '/' || url.search || url.hash || url.username) {
+    fail('BASE_URL', `must be an origin only, like https://my.erp.net (got "${env.BASE_URL}")`);
+  }
+  if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
+    fail('BASE_URL', 'must use a host name, not an IP address, since instances live on sub-domains of it');
+  }
+  if (production) {
+    if (url.protocol !== 'https:') fail('BASE_URL', 'must use https when NODE_ENV=production');
+    if (url.hostname === 'localhost' || url.hostname.endsWith('.localhost') || !url.hostname.includes('.')) {
+      fail('BASE_URL', `must be a public host name when NODE_ENV=production (got "${url.hostname}")`);
+    }
+  }
+  return url;
+}

@@ -1,0 +1,26 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import pg from 'pg';
+import { ormConfig } from '../config/mikro-orm.config.js';
+
+export const PG_POOL = Symbol('PG_POOL');
+
+/** MikroORM for the app's data, and a small pg pool for the session store. */
+@Global()
+@Module({})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [MikroOrmModule.forRoot({ ...ormConfig(url), registerRequestContext: true })],
+      providers: [{ provide: PG_POOL, useFactory: () => new pg.Pool({ connectionString: url, max: 5 }) }],
+      exports: [PG_POOL],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { AppConfig } from '../config/app-config.js';
+import { ormConfig } from '../config/mikro-orm.config.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+export interface Database {
+  url: string;
+  embedded: boolean;
+  /** Stops the embedded server when this process owns it; a no-op otherwise. */
+  stop(): Promise<void>;
+}
+
+const DB_NAME = 'erp';
+
+/**
+ * DATABASE_URL when set; otherwise the embedded PostgreSQL in DATA_DIR/postgres. A server process
+ * owns the embedded server (and stops it last) unless another live server process already does;
+ * the command line only joins a running one, or starts and stops its own.
+ */
+export async function openDatabase(config: AppConfig, role: 'server' | 'cli', log: (line: string) => void = () => undefined): Promise<Database> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
+
+  const pidFile = join(config.dataDir, 'server.pid');
+  const otherServer = role === 'server' && liveServer(pidFile);
+  const cluster = await startEmbeddedPostgres(join(config.dataDir, 'postgres'), { log, adopt: role === 'server' && !otherServer });
+  await ensureDatabase(cluster.url, DB_NAME);
+  if (role === 'server' && !otherServer) writeFileSync(pidFile, String(process.pid));
+  return {
+    url: withDatabase(cluster.url, DB_NAME),
+    embedded: true,
+    async stop() {
+      await cluster.stop();
+      if (role === 'server' && readPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
+    },
+  };
+}
+
+/** Applies the committed migrations that have not run yet. */
+export async function migrate(url: string): Promise<void> {
+  const orm = await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 1 } }));
+  try {
+    await orm.getMigrator().up();
+  } finally {
+    await orm.close(true);
+  }
+}
+
+export async function ensureDatabase(clusterUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: clusterUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`create database "${name.replace(/"/g, '')}"`);
+  } catch (err) {
+    // Two processes starting at once: the other one created it first.
+    if ((err as { code?: string }).code !== '42P04') throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function liveServer(file: string): boolean {
+  const pid = readPid(file);
+  if (!pid || pid === process.pid || !existsSync(`/proc/${pid}`)) return false;
+  try {
+    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

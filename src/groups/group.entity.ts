@@ -1,0 +1,17 @@
+import { Entity, ManyToOne, PrimaryKey, Property, Unique, type Rel } from '@mikro-orm/core';
+import { Tenant } from '../tenancy/tenant.entity.js';
+
+export const EVERYBODY = 'Everybody';
+
+@Entity({ tableName: 'user_group' })
+@Unique({ name: 'user_group_tenant_name_uq', expression: 'create unique index "user_group_tenant_name_uq" on "user_group" ("tenant_id", lower("name"))' })
+export class Group {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  tenant!: Rel<Tenant>;
+
+  @Property({ type: 'string', length: 100 })
+  name!: string;
+}

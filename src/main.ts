@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
+import { AppConfig, ConfigError } from './config/app-config.js';
+import { migrate, openDatabase, type Database } from './database/database.js';
+import { EmbeddedPostgresError } from './database/embedded-postgres.js';
+import { seedDemo } from './tenancy/demo-seed.js';
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Main');
+  const config = new AppConfig();
+  const db: Database = await openDatabase(config, 'server', (line) => logger.log(line));
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await db.stop();
+    process.exit(code);
+  };
+  try {
+    await migrate(db.url);
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, db.url), { bodyParser: false, bufferLogs: false });
+    await configureApp(app);
+    if (config.seedDemo) await seedDemo(app, config, (line) => console.log(line));
+    await app.listen(config.port);
+    logger.log(`Listening on port ${config.port}; instances answer at ${config.tenantOrigin('<instance>')}`);
+    // Nest closes the HTTP server (in-flight requests finish) and the ORM; the embedded database stops last.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        logger.log(`${signal} received, shutting down`);
+        app.close().then(() => stop(0), () => stop(1));
+      });
+    }
+  } catch (err) {
+    logger.error((err as Error).stack ?? String(err));
+    await stop(1);
+  }
+}
+
+bootstrap().catch((err: unknown) => {
+  // Configuration and database-folder problems: one line that says what to fix.
+  if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
+  else if (err instanceof EmbeddedPostgresError) console.error(`Database error: ${err.message}`);
+  else console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { hashPassword } from '../auth/password-hasher.js';
+import { passwordProblem } from '../auth/password-policy.js';
+import { sql, sqlOne } from '../database/sql.js';
+import { EVERYBODY } from '../groups/group.entity.js';
+import { isValidEmail, isValidLogin } from '../users/user-rules.js';
+import { instanceNameProblem } from './instance-name.js';
+
+/** Roles every instance starts with; only Administrator may use the Security module. */
+export const STARTER_ROLES: { name: string; permissions: string[] }[] = [
+  { name: 'Administrator', permissions: ['security'] },
+  { name: 'Salesperson', permissions: [] },
+  { name: 'Manager', permissions: [] },
+  { name: 'Worker', permissions: [] },
+];
+
+export class InstanceError extends Error {}
+
+export interface NewInstance {
+  name: string;
+  displayName?: string;
+  adminLogin: string;
+  adminEmail: string;
+  adminPassword?: string;
+}
+
+/** Creates instances with their starter data: the operator's side of tenancy (CLI and demo seed). */
+@Injectable()
+export class InstancesService {
+  constructor(private readonly em: EntityManager) {}
+
+  async create(input: NewInstance): Promise<{ id: number; name: string; password: string; generated: boolean }> {
+    const name = input.name.trim();
+    const nameProblem = instanceNameProblem(name);
+    if (nameProblem) throw new InstanceError(`Instance name "${name}" ${nameProblem}.`);
+    if (!isValidLogin(input.adminLogin)) throw new InstanceError(`Admin login "${input.adminLogin}" may hold 1 to 64 letters, digits and . _ - @.`);
+    if (!isValidEmail(input.adminEmail)) throw new InstanceError(`Admin email "${input.adminEmail}" is not a valid email address.`);
+    const generated = !input.adminPassword;
+    const password = input.adminPassword ?? randomBytes(12).toString('base64url');
+    const weak = passwordProblem(password, { login: input.adminLogin, name: 'Administrator' });
+    if (weak) throw new InstanceError(`Admin password refused: ${weak}`);
+    const passwordHash = await hashPassword(password);
+
+    const id = await this.em.fork().transactional(async (em) => {
+      const taken = await sqlOne(em, 'select 1 from tenant where name = ?', [name]);
+      if (taken) throw new InstanceError(`Instance name "${name}" is already taken.`);
+      const tenant = await sqlOne<{ id: number }>(em, 'insert into tenant (name, display_name) values (?, ?) on conflict (name) do nothing returning id', [
+        name,
+        input.displayName?.trim() || defaultDisplayName(name),
+      ]);
+      if (!tenant) throw new InstanceError(`Instance name "${name}" is already taken.`);
+      const roles = await sql<{ id: number; name: string }>(
+        em,
+        `insert into role (tenant_id, name, permissions) select ?, r.name, r.permissions
+         from jsonb_to_recordset(?::jsonb) as r(name text, permissions text[]) returning id, name`,
+        [tenant.id, JSON.stringify(STARTER_ROLES)],
+      );
+      const group = await sqlOne<{ id: number }>(em, 'insert into user_group (tenant_id, name) values (?, ?) returning id', [tenant.id, EVERYBODY]);
+      const admin = await sqlOne<{ id: number }>(
+        em,
+        `insert into app_user (tenant_id, login, name, email, user_type, password_hash) values (?, ?, 'Administrator', ?, 'Internal', ?) returning id`,
+        [tenant.id, input.adminLogin, input.adminEmail, passwordHash],
+      );
+      const adminRole = roles.find((r) => r.name === 'Administrator')!;
+      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) values (?, ?, ?)', [tenant.id, admin!.id, adminRole.id]);
+      await sql(em, 'insert into group_member (tenant_id, user_id, group_id) values (?, ?, ?)', [tenant.id, admin!.id, group!.id]);
+      await sql(em, `insert into audit_event (tenant_id, event, target_type, target_id, details) values (?, 'instance_created', 'user', ?, ?)`, [
+        tenant.id,
+        admin!.id,
+        JSON.stringify({ adminLogin: input.adminLogin }),
+      ]);
+      return tenant.id;
+    });
+    return { id, name, password, generated };
+  }
+
+  async list(): Promise<{ name: string; displayName: string; users: number }[]> {
+    const rows = await sql<{ name: string; display_name: string; users: string }>(
+      this.em.fork(),
+      'select t.name, t.display_name, (select count(*) from app_user u where u.tenant_id = t.id) as users from tenant t order by t.name',
+    );
+    return rows.map((r) => ({ name: r.name, displayName: r.display_name, users: Number(r.users) }));
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return !(await sqlOne(this.em.fork(), 'select 1 from tenant limit 1'));
+  }
+}
+
+function defaultDisplayName(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

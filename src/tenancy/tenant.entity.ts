@@ -1,0 +1,18 @@
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+
+/** An ERP instance, served on its own host `<name>.<base host>`. */
+@Entity({ tableName: 'tenant' })
+export class Tenant {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  /** DNS label: the instance's sub-domain. */
+  @Property({ type: 'string', length: 63, unique: true })
+  name!: string;
+
+  @Property({ type: 'string', length: 200 })
+  displayName!: string;
+
+  @Property({ type: 'Date', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,21 @@
+/** The four user types of the seed; the two invitation types cannot log in. */
+export const USER_TYPES = ['Internal', 'External', 'Invitation Internal (No login)', 'Invitation External (No login)'] as const;
+export type UserType = (typeof USER_TYPES)[number];
+
+const ACCEPTED_TYPE: Partial<Record<UserType, UserType>> = {
+  'Invitation Internal (No login)': 'Internal',
+  'Invitation External (No login)': 'External',
+};
+
+export function isInvitationType(type: string): boolean {
+  return type in ACCEPTED_TYPE;
+}
+
+export function canLogIn(type: string): boolean {
+  return type === 'Internal' || type === 'External';
+}
+
+/** The type a user gets once they accept their invitation. */
+export function acceptedType(type: UserType): UserType {
+  return ACCEPTED_TYPE[type] ?? type;
+}
