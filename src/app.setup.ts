@@ -64,7 +64,6 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.enableShutdownHooks();
   await app.init();
   // Last resort for errors thrown by the Express middleware above: a plain 500, no stack trace.
   app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -24,6 +24,7 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
       transactional: true,
       allOrNothing: true,
       emit: 'ts',
+      silent: true,
     },
     debug: false,
     ...extra,

@@ -1,0 +1,30 @@
+import type { InvitationState } from './invitation.entity.js';
+
+/** What the administrator sees: the stored state, with "expired" derived from the expiry time. */
+export type InvitationStatus = InvitationState | 'expired';
+
+export function invitationStatus(row: { status: InvitationState; expires_at?: Date | null }, now: Date): InvitationStatus {
+  if (row.status === 'sent' && row.expires_at && row.expires_at <= now) return 'expired';
+  return row.status;
+}
+
+export const STATUS_LABELS: Record<InvitationStatus, string> = {
+  queued: 'Queued',
+  sending: 'Sending',
+  sent: 'Sent',
+  failed: 'Failed',
+  accepted: 'Accepted',
+  revoked: 'Revoked',
+  expired: 'Expired',
+};
+
+/** Badge colour of a state in lists. */
+export const STATUS_TONES: Record<InvitationStatus, string> = {
+  queued: 'info',
+  sending: 'info',
+  sent: 'info',
+  failed: 'err',
+  accepted: 'ok',
+  revoked: 'warn',
+  expired: 'warn',
+};

@@ -1,0 +1,35 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres, type EmbeddedCluster } from '../../src/database/embedded-postgres.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    clusterUrl: string;
+  }
+}
+
+let cluster: EmbeddedCluster | undefined;
+let dir: string | undefined;
+
+/**
+ * One real PostgreSQL for the whole run: DATABASE_URL when set, else an embedded cluster under the
+ * OS temp folder (reachable by the postgres user even when the checkout is not). Each test file
+ * makes its own database in it.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  if (process.env.DATABASE_URL) {
+    project.provide('clusterUrl', process.env.DATABASE_URL);
+    return;
+  }
+  dir = mkdtempSync(join(tmpdir(), 'erp-test-pg-'));
+  chmodSync(dir, 0o755);
+  cluster = await startEmbeddedPostgres(join(dir, 'postgres'), { fast: true });
+  project.provide('clusterUrl', cluster.url);
+}
+
+export async function teardown(): Promise<void> {
+  await cluster?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
