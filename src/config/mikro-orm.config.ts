@@ -25,6 +25,7 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
       allOrNothing: true,
       emit: 'ts',
       silent: true,
+      snapshot: false,
     },
     debug: false,
     ...extra,

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { GroupsController } from './groups.controller.js';
+import { GroupsRepository } from './groups.repository.js';
 
-@Module({})
+@Module({ controllers: [GroupsController], providers: [GroupsRepository] })
 export class GroupsModule {}

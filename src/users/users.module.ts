@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { UserFormPresenter } from './user-form.presenter.js';
+import { UserListPresenter } from './user-list.presenter.js';
+import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
 
-@Module({ providers: [UsersRepository], exports: [UsersRepository] })
+@Module({
+  controllers: [UsersController],
+  providers: [UsersRepository, UsersService, UserFormPresenter, UserListPresenter],
+  exports: [UsersRepository, UsersService],
+})
 export class UsersModule {}

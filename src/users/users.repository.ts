@@ -3,6 +3,40 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { SessionUser } from '../common/request-context.js';
 import { sql, sqlOne } from '../database/sql.js';
 
+export const SORT_COLUMNS = { login: 'lower(u.login)', name: 'lower(u.name)', email: 'lower(u.email)', type: 'u.user_type' } as const;
+export type UserSort = keyof typeof SORT_COLUMNS;
+
+export interface UserListQuery {
+  search?: string;
+  sort: UserSort;
+  dir: 'asc' | 'desc';
+  page: number;
+  pageSize: number;
+}
+
+export interface UserListRow {
+  id: number;
+  login: string;
+  name: string;
+  email: string | null;
+  user_type: string;
+  invitation_requested_at: Date | null;
+  invitation_status: string | null;
+  invitation_expires_at: Date | null;
+  invitation_error: string | null;
+}
+
+export interface UserRecord {
+  id: number;
+  login: string;
+  name: string;
+  email: string | null;
+  user_type: string;
+  version: number;
+  invitation_requested_at: Date | null;
+  role_ids: number[];
+}
+
 /** Queries on users. Every method takes the tenant first. */
 @Injectable()
 export class UsersRepository {
@@ -29,6 +63,56 @@ export class UsersRepository {
     );
     if (!row) return undefined;
     return { id: row.id, tenantId: row.tenant_id, login: row.login, name: row.name, userType: row.user_type, roleCount: row.role_count, permissions: row.permissions };
+  }
+
+  /** One page of the users navigator: plain rows, the latest invitation of each joined in the same query. */
+  async page(tenantId: number, query: UserListQuery): Promise<{ rows: UserListRow[]; total: number }> {
+    const params: unknown[] = [tenantId];
+    let where = 'u.tenant_id = ?';
+    if (query.search) {
+      const like = '%' + query.search.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+      where += ' and (lower(u.login) like ? or lower(u.name) like ? or lower(u.email) like ?)';
+      params.push(like, like, like);
+    }
+    const order = `${SORT_COLUMNS[query.sort]} ${query.dir === 'desc' ? 'desc' : 'asc'}, u.id ${query.dir === 'desc' ? 'desc' : 'asc'}`;
+    const [rows, count] = await Promise.all([
+      sql<UserListRow>(
+        this.em,
+        `select u.id, u.login, u.name, u.email, u.user_type, u.invitation_requested_at,
+                i.status as invitation_status, i.expires_at as invitation_expires_at, i.last_error as invitation_error
+         from app_user u
+         left join lateral (
+           select status, expires_at, last_error from invitation i
+           where i.tenant_id = u.tenant_id and i.user_id = u.id order by i.id desc limit 1
+         ) i on true
+         where ${where} order by ${order} limit ? offset ?`,
+        [...params, query.pageSize, (query.page - 1) * query.pageSize],
+      ),
+      sqlOne<{ total: number }>(this.em, `select count(*)::int as total from app_user u where ${where}`, params),
+    ]);
+    return { rows, total: count?.total ?? 0 };
+  }
+
+  async findById(tenantId: number, id: number): Promise<UserRecord | undefined> {
+    return sqlOne<UserRecord>(
+      this.em,
+      `select u.id, u.login, u.name, u.email, u.user_type, u.version, u.invitation_requested_at,
+              coalesce(array_agg(ur.role_id order by r.name) filter (where ur.role_id is not null), '{}') as role_ids
+       from app_user u
+       left join user_role ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
+       left join role r on r.id = ur.role_id
+       where u.tenant_id = ? and u.id = ?
+       group by u.id`,
+      [tenantId, id],
+    );
+  }
+
+  async groupsOf(tenantId: number, userId: number): Promise<{ id: number; name: string }[]> {
+    return sql(
+      this.em,
+      'select g.id, g.name from group_member m join user_group g on g.id = m.group_id where m.tenant_id = ? and m.user_id = ? order by g.name',
+      [tenantId, userId],
+    );
   }
 
   async setPassword(tenantId: number, id: number, passwordHash: string, em: EntityManager = this.em): Promise<void> {

@@ -1,0 +1,40 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { SessionUser } from '../common/request-context.js';
+import { RolesRepository } from './roles.repository.js';
+
+/** Creating and renaming roles; names are unique per instance regardless of case. */
+@Injectable()
+export class RolesService {
+  constructor(
+    private readonly roles: RolesRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async get(tenantId: number, id: number) {
+    const role = await this.roles.find(tenantId, id);
+    if (!role) throw new NotFoundException();
+    return role;
+  }
+
+  async create(tenantId: number, actor: SessionUser, name: string, ip: string): Promise<{ id?: number; error?: string }> {
+    if (await this.roles.nameTaken(tenantId, name)) return { error: 'A role with this name already exists.' };
+    const id = await this.roles.create(tenantId, name).catch(uniqueViolation);
+    if (id === undefined) return { error: 'A role with this name already exists.' };
+    await this.audit.record({ tenantId, event: 'role_created', actor: { id: actor.id, login: actor.login }, target: { type: 'role', id }, ip, details: { name } });
+    return { id };
+  }
+
+  async rename(tenantId: number, actor: SessionUser, id: number, name: string, ip: string): Promise<{ error?: string }> {
+    const before = await this.get(tenantId, id);
+    if (await this.roles.nameTaken(tenantId, name, id)) return { error: 'A role with this name already exists.' };
+    if ((await this.roles.rename(tenantId, id, name).catch(uniqueViolation)) === undefined) return { error: 'A role with this name already exists.' };
+    await this.audit.record({ tenantId, event: 'role_renamed', actor: { id: actor.id, login: actor.login }, target: { type: 'role', id }, ip, details: { before: before.name, after: name } });
+    return {};
+  }
+}
+
+function uniqueViolation(err: { code?: string }): undefined {
+  if (err.code === '23505') return undefined;
+  throw err;
+}

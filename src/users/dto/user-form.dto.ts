@@ -1,0 +1,51 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { USER_TYPES, type UserType } from '../user-type.js';
+import { isValidEmail, LOGIN_PATTERN } from '../user-rules.js';
+
+@ValidatorConstraint({ name: 'email' })
+class EmailRule implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return value === '' || value === undefined || (typeof value === 'string' && isValidEmail(value));
+  }
+  defaultMessage(): string {
+    return 'Enter a valid email address, like name@example.com.';
+  }
+}
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const list = ({ value }: { value: unknown }) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** The user form (new and existing). Roles arrive as one `roles` value per line of the Roles panel. */
+export class UserFormDto {
+  @Transform(trim)
+  @IsString({ message: 'Enter a login.' })
+  @MinLength(1, { message: 'Enter a login.' })
+  @MaxLength(64, { message: 'A login has at most 64 characters.' })
+  @Matches(LOGIN_PATTERN, { message: 'A login may hold letters, digits and . _ - @ only.' })
+  login!: string;
+
+  @Transform(trim)
+  @IsString({ message: 'Enter a name.' })
+  @MinLength(1, { message: 'Enter a name.' })
+  @MaxLength(200, { message: 'A name has at most 200 characters.' })
+  name!: string;
+
+  @Transform(trim)
+  @IsOptional()
+  @IsString({ message: 'Enter a valid email address, like name@example.com.' })
+  @Validate(EmailRule)
+  email?: string;
+
+  @IsIn(USER_TYPES as unknown as string[], { message: 'Choose one of the user types.' })
+  userType!: UserType;
+
+  @Transform(list)
+  @IsString({ each: true })
+  roles: string[] = [];
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  version?: number;
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { invitationStatus, STATUS_LABELS, STATUS_TONES } from '../invitations/invitation-state.js';
+import type { InvitationState } from '../invitations/invitation.entity.js';
+import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
+import { SORT_COLUMNS, UsersRepository, type UserSort } from './users.repository.js';
+
+export const PAGE_SIZE = 50;
+
+const NOTICES: Record<string, string> = {
+  saved: 'The user has been saved.',
+  ...INVITATION_MESSAGES,
+};
+
+/** The Users navigator: search, sort and paging read from the query string, so every view is a bookmarkable URL. */
+@Injectable()
+export class UserListPresenter {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A fixed message for a code in the URL; never echoes the URL's text. */
+  static notice(code: unknown): string | undefined {
+    return typeof code === 'string' ? NOTICES[code] : undefined;
+  }
+
+  async model(tenantId: number, query: Record<string, unknown>) {
+    const search = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
+    const sort = (typeof query.sort === 'string' && query.sort in SORT_COLUMNS ? query.sort : 'login') as UserSort;
+    const dir = query.dir === 'desc' ? 'desc' : 'asc';
+    const requestedPage = Math.max(1, Math.min(100_000, Number.parseInt(String(query.page ?? '1'), 10) || 1));
+    const { rows, total } = await this.users.page(tenantId, { search: search || undefined, sort, dir, page: requestedPage, pageSize: PAGE_SIZE });
+    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    const page = Math.min(requestedPage, pages);
+    const now = this.clock.now();
+    const link = (changes: Record<string, string | number | undefined>) => {
+      const params = new URLSearchParams();
+      const merged = { q: search || undefined, sort: sort === 'login' ? undefined : sort, dir: dir === 'asc' ? undefined : dir, page: page > 1 ? page : undefined, ...changes };
+      for (const [key, value] of Object.entries(merged)) if (value !== undefined && value !== '') params.set(key, String(value));
+      const qs = params.toString();
+      return '/security/users' + (qs ? '?' + qs : '');
+    };
+    const column = (key: UserSort, label: string) => {
+      const active = sort === key;
+      return { label, href: link({ sort: key, dir: active && dir === 'asc' ? 'desc' : undefined, page: undefined }), ariaSort: active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined, arrow: active ? (dir === 'asc' ? '▲' : '▼') : '' };
+    };
+    return {
+      title: 'Users',
+      securityActive: true,
+      nav: 'users',
+      search,
+      total,
+      page,
+      pages,
+      first: total === 0 ? 0 : (page - 1) * PAGE_SIZE + 1,
+      last: Math.min(total, page * PAGE_SIZE),
+      prev: page > 1 ? link({ page: page - 1 }) : undefined,
+      next: page < pages ? link({ page: page + 1 }) : undefined,
+      columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
+      notice: UserListPresenter.notice(query.notice),
+      rows: rows.map((row) => {
+        const status = row.invitation_status ? invitationStatus({ status: row.invitation_status as InvitationState, expires_at: row.invitation_expires_at }, now) : undefined;
+        return {
+          ...row,
+          invitation: status && { label: STATUS_LABELS[status], tone: STATUS_TONES[status], error: row.invitation_error },
+          requested: !!row.invitation_requested_at,
+        };
+      }),
+    };
+  }
+}

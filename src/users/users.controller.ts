@@ -1,0 +1,86 @@
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { RequirePermission } from '../common/decorators.js';
+import { validateForm } from '../common/validate-form.js';
+import { UserFormDto } from './dto/user-form.dto.js';
+import { UserFormPresenter, type FormState, type UserFormValues } from './user-form.presenter.js';
+import { UserListPresenter } from './user-list.presenter.js';
+import { UsersService } from './users.service.js';
+
+/** Where each save button goes once the user is saved. */
+const AFTER_SAVE: Record<string, (id: number) => string> = {
+  save: (id) => `/security/users/${id}?notice=saved`,
+  reload: (id) => `/security/users/${id}?notice=saved`,
+  close: () => '/security/users?notice=saved',
+  new: () => '/security/users/new?notice=saved',
+};
+
+/** The Users navigator and the user form (seed steps 1 to 5). */
+@RequirePermission('security')
+@Controller('security/users')
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly form: UserFormPresenter,
+    private readonly list: UserListPresenter,
+  ) {}
+
+  @Get()
+  @Render('users/index')
+  index(@Req() req: Request, @Query() query: Record<string, unknown>) {
+    return this.list.model(req.tenant!.id, query);
+  }
+
+  @Get('new')
+  @Render('users/form')
+  newForm(@Req() req: Request, @Query('notice') notice?: string) {
+    const values: UserFormValues = { login: '', name: '', email: '', userType: 'Invitation Internal (No login)', roles: [] };
+    return this.form.model(req.tenant!.id, undefined, values, { notice: UserListPresenter.notice(notice) });
+  }
+
+  @Get(':id')
+  @Render('users/form')
+  async show(@Req() req: Request, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, string>) {
+    const user = await this.users.get(req.tenant!.id, id);
+    const state: FormState = { notice: UserListPresenter.notice(query.notice), error: UserListPresenter.notice(query.error) };
+    return this.form.model(req.tenant!.id, user, UserFormPresenter.valuesOf(user), state);
+  }
+
+  @Post()
+  create(@Req() req: Request, @Res() res: Response, @Body() body: Record<string, unknown>) {
+    return this.submit(req, res, undefined, body);
+  }
+
+  @Post(':id')
+  update(@Req() req: Request, @Res() res: Response, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>) {
+    return this.submit(req, res, id, body);
+  }
+
+  /** One handler for every button of the form: the save variants, and Add role and remove lines (without JavaScript). */
+  private async submit(req: Request, res: Response, id: number | undefined, body: Record<string, unknown>) {
+    const tenantId = req.tenant!.id;
+    const user = id === undefined ? undefined : await this.users.get(tenantId, id);
+    const action = String(body._action ?? 'save');
+    const { value, errors } = await validateForm(UserFormDto, body);
+    const values: UserFormValues = { login: str(body.login), name: str(body.name), email: str(body.email), userType: str(body.userType), roles: value.roles, version: value.version };
+    const show = async (state: FormState, status = 200) => res.status(status).render('users/form', await this.form.model(tenantId, user, values, state));
+
+    if (action === 'add-role') {
+      values.roles.push('');
+      return show({ focusRole: true });
+    }
+    if (action.startsWith('remove-role:')) {
+      values.roles.splice(Number(action.slice('remove-role:'.length)), 1);
+      return show({});
+    }
+    if (!AFTER_SAVE[action]) return show({ errors: { _form: 'Unknown action.' } }, 400);
+    if (Object.keys(errors).length) return show({ errors }, 400);
+    const result = await this.users.save(tenantId, req.user!, id, value, req.ip ?? '');
+    if (!result.ok) return show({ errors: result.errors }, result.errors._form ? 409 : 400);
+    res.redirect(303, AFTER_SAVE[action](result.id));
+  }
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}

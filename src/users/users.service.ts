@@ -1,0 +1,133 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuditService } from '../audit/audit.service.js';
+import type { SessionUser } from '../common/request-context.js';
+import type { FieldErrors } from '../common/validate-form.js';
+import { sql, sqlOne } from '../database/sql.js';
+import { RolesRepository } from '../roles/roles.repository.js';
+import type { UserFormDto } from './dto/user-form.dto.js';
+import { UsersRepository, type UserRecord } from './users.repository.js';
+
+export const STALE_FORM_MESSAGE =
+  'Someone else saved this user after you opened the form. Your changes were not saved: reload the user to see theirs, then make yours again.';
+
+export type SaveResult = { ok: true; id: number } | { ok: false; errors: FieldErrors };
+
+/** Creating and changing users: validation against the instance's data, optimistic locking, audit. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UsersRepository,
+    private readonly roles: RolesRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async get(tenantId: number, id: number): Promise<UserRecord> {
+    const user = await this.users.findById(tenantId, id);
+    if (!user) throw new NotFoundException();
+    return user;
+  }
+
+  /** Saves a new (id undefined) or existing user. Nothing is written unless everything is valid. */
+  async save(tenantId: number, actor: SessionUser, id: number | undefined, form: UserFormDto, ip: string): Promise<SaveResult> {
+    const { roleIds, errors } = await this.checkRoles(tenantId, form.roles);
+    const email = form.email || null;
+    if (await this.loginTaken(tenantId, form.login, id)) errors.login = 'This login is already used by another user of this instance.';
+    if (Object.keys(errors).length) return { ok: false, errors };
+
+    try {
+      const savedId = await this.em.transactional(async (em) => {
+        const before = id === undefined ? undefined : await this.users.findById(tenantId, id);
+        if (id !== undefined && !before) throw new NotFoundException();
+        const userId = before ? await this.update(em, tenantId, before, form, email) : await this.insert(em, tenantId, form, email);
+        if (userId === undefined) return undefined;
+        await this.replaceRoles(em, tenantId, userId, roleIds);
+        await this.auditChanges(em, tenantId, actor, userId, before, form, roleIds, ip);
+        return userId;
+      });
+      if (savedId === undefined) return { ok: false, errors: { _form: STALE_FORM_MESSAGE } };
+      return { ok: true, id: savedId };
+    } catch (err) {
+      // Two admins creating the same login at the same moment: the unique index decides.
+      if ((err as { code?: string }).code === '23505') return { ok: false, errors: { login: 'This login is already used by another user of this instance.' } };
+      throw err;
+    }
+  }
+
+  private async insert(em: EntityManager, tenantId: number, form: UserFormDto, email: string | null): Promise<number> {
+    const row = await sqlOne<{ id: number }>(em, 'insert into app_user (tenant_id, login, name, email, user_type) values (?, ?, ?, ?, ?) returning id', [
+      tenantId,
+      form.login,
+      form.name,
+      email,
+      form.userType,
+    ]);
+    return row!.id;
+  }
+
+  /** Refused (undefined) when the form was opened on an older version than the one stored. */
+  private async update(em: EntityManager, tenantId: number, before: UserRecord, form: UserFormDto, email: string | null): Promise<number | undefined> {
+    if (form.version !== before.version) return undefined;
+    const row = await sqlOne<{ id: number }>(
+      em,
+      `update app_user set login = ?, name = ?, email = ?, user_type = ?, version = version + 1, updated_at = now()
+       where tenant_id = ? and id = ? and version = ? returning id`,
+      [form.login, form.name, email, form.userType, tenantId, before.id, before.version],
+    );
+    return row?.id;
+  }
+
+  private async replaceRoles(em: EntityManager, tenantId: number, userId: number, roleIds: number[]): Promise<void> {
+    await sql(em, 'delete from user_role where tenant_id = ? and user_id = ? and not (role_id = any(?::int[]))', [tenantId, userId, roleIds]);
+    if (roleIds.length) {
+      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) select ?, ?, unnest(?::int[]) on conflict do nothing', [tenantId, userId, roleIds]);
+    }
+  }
+
+  private async auditChanges(
+    em: EntityManager,
+    tenantId: number,
+    actor: SessionUser,
+    userId: number,
+    before: UserRecord | undefined,
+    form: UserFormDto,
+    roleIds: number[],
+    ip: string,
+  ): Promise<void> {
+    const names = await this.roles.namesOf(tenantId, [...new Set([...roleIds, ...(before?.role_ids ?? [])])], em);
+    const roleNames = (ids: number[]) => ids.map((r) => names.get(r) ?? `#${r}`).sort();
+    const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id: userId }, ip };
+    if (!before) {
+      await this.audit.record({ ...base, event: 'user_created', details: { login: form.login, userType: form.userType, roles: roleNames(roleIds) } }, em);
+      return;
+    }
+    if (before.user_type !== form.userType) {
+      await this.audit.record({ ...base, event: 'user_type_changed', details: { before: before.user_type, after: form.userType } }, em);
+    }
+    const [was, now] = [roleNames(before.role_ids), roleNames(roleIds)];
+    if (was.join('\n') !== now.join('\n')) await this.audit.record({ ...base, event: 'user_roles_changed', details: { before: was, after: now } }, em);
+    if (before.login !== form.login || before.name !== form.name || (before.email ?? null) !== (form.email || null)) {
+      await this.audit.record({ ...base, event: 'user_updated', details: { login: form.login } }, em);
+    }
+  }
+
+  /** Role lines: empty lines are ignored; unknown ids (or another instance's) and duplicates get a message on their line. */
+  private async checkRoles(tenantId: number, lines: string[]): Promise<{ roleIds: number[]; errors: FieldErrors }> {
+    const errors: FieldErrors = {};
+    const ids = lines.map((l) => (/^\d{1,9}$/.test(l) ? Number(l) : l === '' ? 0 : -1));
+    const known = await this.roles.namesOf(tenantId, ids.filter((i) => i > 0));
+    const seen = new Set<number>();
+    ids.forEach((roleId, line) => {
+      if (roleId === 0) return;
+      if (roleId < 0 || !known.has(roleId)) errors[`roles.${line}`] = 'Choose a role from the list.';
+      else if (seen.has(roleId)) errors[`roles.${line}`] = 'This role is already in the list.';
+      seen.add(roleId);
+    });
+    return { roleIds: [...seen].filter((r) => known.has(r)), errors };
+  }
+
+  private async loginTaken(tenantId: number, login: string, exceptId?: number): Promise<boolean> {
+    return !!(await sqlOne(this.em, 'select 1 from app_user where tenant_id = ? and lower(login) = lower(?) and id <> ?', [tenantId, login, exceptId ?? 0]));
+  }
+}
