@@ -11,3 +11,8 @@ export async function sql<T = Record<string, unknown>>(em: EntityManager, query:
 export async function sqlOne<T = Record<string, unknown>>(em: EntityManager, query: string, params: unknown[] = []): Promise<T | undefined> {
   return (await sql<T>(em, query, params))[0];
 }
+
+/** An integer list as one PostgreSQL array parameter (`?::int[]`); the driver would otherwise spread a JS array. */
+export function intArray(values: number[]): string {
+  return `{${values.map((v) => Math.trunc(Number(v))).filter(Number.isFinite).join(',')}}`;
+}
