@@ -33,16 +33,19 @@ export class LoginThrottleService {
 
   /** True when the attempt may go on to the password check. */
   async allows(accountKey: string, addressKey: string): Promise<boolean> {
-    const now = this.clock.now();
-    const rows = await sql<{ key: string; failures: number; last_failure_at: Date; locked_until: Date | null }>(
+    const now = this.clock.now().getTime();
+    // Times as epoch milliseconds: the driver hands timestamps back as strings, which compare as NaN.
+    const rows = await sql<{ key: string; failures: number; last_failure_ms: number; locked_until_ms: number | null }>(
       this.em,
-      'select key, failures, last_failure_at, locked_until from login_throttle where key in (?, ?)',
+      `select key, failures, extract(epoch from last_failure_at)::float8 * 1000 as last_failure_ms,
+              extract(epoch from locked_until)::float8 * 1000 as locked_until_ms
+       from login_throttle where key in (?, ?)`,
       [accountKey, addressKey],
     );
     return rows.every((row) => {
-      if (row.locked_until && row.locked_until > now) return false;
-      if (row.key === accountKey && row.failures >= SLOWDOWN_AFTER && !row.locked_until) {
-        return now.getTime() >= row.last_failure_at.getTime() + delaySeconds(row.failures) * 1000;
+      if (row.locked_until_ms !== null && row.locked_until_ms > now) return false;
+      if (row.key === accountKey && row.failures >= SLOWDOWN_AFTER && row.locked_until_ms === null) {
+        return now >= row.last_failure_ms + delaySeconds(row.failures) * 1000;
       }
       return true;
     });
