@@ -3,11 +3,7 @@ import type { Request, Response } from 'express';
 import { AuditService } from '../audit/audit.service.js';
 import { AllowNoRoles, Public } from '../common/decorators.js';
 import { LocalAuthGuard } from './local-auth.guard.js';
-
-/** Where to go after login: only a path on this same host. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/';
-}
+import { safeNext } from './safe-next.js';
 
 const NOTICES: Record<string, string> = {
   expired: 'Your session has ended. Please log in again.',

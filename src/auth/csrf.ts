@@ -23,7 +23,8 @@ export function csrfMiddleware(config: AppConfig, forbid: (req: Request, res: Re
       seed = randomBytes(18).toString('base64url');
       res.cookie(cookieName, seed, { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' });
     }
-    return seed ? sign('anon:' + seed) : undefined;
+    // Bound to the instance too, so a token and cookie pair taken from one instance is no use on another.
+    return seed ? sign(`anon:${req.tenant!.id}:${seed}`) : undefined;
   };
 
   return (req: Request, res: Response, next: NextFunction) => {
@@ -40,6 +41,9 @@ export function csrfMiddleware(config: AppConfig, forbid: (req: Request, res: Re
     const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : '';
     const originOk = !origin || origin === config.tenantOrigin(req.tenant.name);
     const siteOk = !site || site === 'same-origin' || site === 'none';
+    // A page rendered in answer to the POST (a failed login, a form with errors, the 403 page's
+    // Log out button) needs the valid token of this browser too.
+    res.locals.csrfToken = expected;
     if (!originOk || !siteOk || !expected || !safeEqual(sent, expected)) return forbid(req, res);
     next();
   };

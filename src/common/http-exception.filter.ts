@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { LoginFailedException, LoginRequiredException, NoRolesException } from '../auth/auth.exceptions.js';
+import { safeNext } from '../auth/safe-next.js';
 
 /**
  * One place turns errors into pages: the login page again for a failed login, a redirect to it when
@@ -17,7 +18,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (res.headersSent) return;
 
     if (exception instanceof LoginFailedException) {
-      res.status(401).render('auth/login', { layout: 'layouts/public', title: 'Log in', error: exception.message, login: exception.login, tenant: req.tenant });
+      const next = (req.body as Record<string, unknown> | undefined)?.next;
+      res.status(401).render('auth/login', { layout: 'layouts/public', title: 'Log in', error: exception.message, login: exception.login, next: next ? safeNext(next) : undefined, tenant: req.tenant });
       return;
     }
     if (exception instanceof LoginRequiredException) {
