@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportSerializer } from '@nestjs/passport';
+import passport from 'passport';
 import type { SessionUser } from '../common/request-context.js';
 import { Clock } from '../common/clock.js';
 import { canLogIn } from '../users/user-type.js';
@@ -19,6 +20,12 @@ export class SessionSerializer extends PassportSerializer {
     private readonly clock: Clock,
   ) {
     super();
+    // passport is one object per process and keeps every serializer ever registered, first one
+    // first. Like strategies (last one wins), the app built last owns it: without this, a second
+    // app in one process (tests) would read sessions through the first app's closed database.
+    const registry = passport as unknown as { _serializers: unknown[]; _deserializers: unknown[] };
+    registry._serializers.splice(0, registry._serializers.length - 1);
+    registry._deserializers.splice(0, registry._deserializers.length - 1);
   }
 
   serializeUser(user: SessionUser, done: (err: Error | null, principal: SessionPrincipal) => void): void {
