@@ -1,8 +1,19 @@
-/** Messages for the codes invitation routes put in redirects (?notice= / ?error=). */
+/**
+ * What the user form and the users list say after an invitation action: `?notice=<code>` and
+ * `?error=<code>` on /security/users/:id map to these texts.
+ */
 export const INVITATION_MESSAGES: Record<string, string> = {
-  'invitation-queued': 'The invitation mail is on its way.',
-  'invitation-revoked': 'The invitation has been revoked; its link no longer works.',
-  'not-invitation-type': 'Only users of type "Invitation Internal (No login)" or "Invitation External (No login)" can be invited.',
-  'no-email': 'This user has no email address. Add one and save before sending the invitation.',
-  'already-accepted': 'This user has already accepted an invitation.',
+  'invitation-queued': 'The invitation mail is on its way. Its state shows in the Invitation column of the users list.',
+  'invitation-revoked': 'The invitation was revoked. Its Create Account link no longer works.',
+  'not-invitation-type': 'Only users of type "Invitation Internal (No login)" or "Invitation External (No login)" can be invited. Change the User Type and save first.',
+  'no-email': 'This user has no email address. Enter one and save before sending the invitation.',
+  'already-accepted': 'This user has already accepted an invitation and can log in.',
+  'no-open-invitation': 'This user has no open invitation to revoke.',
 };
+
+export type InvitationRefusal = 'not-invitation-type' | 'no-email' | 'already-accepted';
+
+/** The warning shown before sending to a user without roles (the seed's note). */
+export function noRolesWarning(login: string): string {
+  return `This user has no roles. After logging in they would see "The currently logged user ${login} has no assigned roles." Assign roles first, or send the invitation anyway.`;
+}

@@ -1,0 +1,31 @@
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+/** A form that carries nothing but its CSRF token (send, revoke, request a new invitation). */
+export class CsrfOnlyDto {
+  @IsOptional()
+  @IsString()
+  _csrf?: string;
+}
+
+/** Bulk send: the checked `ids` of the users list (one value or many). */
+export class BulkInvitationDto extends CsrfOnlyDto {
+  @Transform(({ value }: { value: unknown }) => (value === undefined ? [] : Array.isArray(value) ? value : [value]))
+  @IsArray()
+  @ArrayMaxSize(500)
+  @Matches(/^\d{1,9}$/, { each: true })
+  ids: string[] = [];
+}
+
+/** The Create Account form. Login, name, e-mail and roles come from the invitation, never from the form (extra fields are refused). */
+export class SignupDto extends CsrfOnlyDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  password?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  confirmPassword?: string;
+}

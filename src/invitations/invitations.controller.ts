@@ -1,0 +1,43 @@
+import { Body, Controller, Get, NotFoundException, Param, ParseIntPipe, Post, Render, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
+import type { SessionUser } from '../common/request-context.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
+import { BulkInvitationDto, CsrfOnlyDto } from './dto/invitation-forms.dto.js';
+import { InvitationsService } from './invitations.service.js';
+
+/** The administrator's invitation actions on /security/users; the user form and the users list link here. */
+@Controller('security/users')
+@RequirePermission('security')
+export class InvitationsController {
+  constructor(private readonly invitations: InvitationsService) {}
+
+  /** Confirmation page without JavaScript (the user form's dialog shows the same texts). */
+  @Get(':id/invitations/new')
+  @Render('invitations/confirm')
+  async confirm(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
+    const confirmation = await this.invitations.confirmation(tenant.id, id);
+    return { title: 'Send invitation mail', securityActive: true, ...confirmation };
+  }
+
+  @Post(':id/invitations')
+  async send(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Param('id', ParseIntPipe) id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    const result = await this.invitations.send(tenant.id, me, id, ip);
+    res.redirect(303, `/security/users/${id}?${result.ok ? 'notice=invitation-queued' : `error=${result.code}`}`);
+  }
+
+  @Post(':id/invitations/revoke')
+  async revoke(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Param('id', ParseIntPipe) id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    const revoked = await this.invitations.revoke(tenant.id, me, id, ip);
+    res.redirect(303, `/security/users/${id}?${revoked ? 'notice=invitation-revoked' : 'error=no-open-invitation'}`);
+  }
+
+  /** "Send invitation mail" on the users selected in the list. */
+  @Post('invitations')
+  @Render('invitations/bulk-result')
+  async sendMany(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Body() form: BulkInvitationDto) {
+    if (!tenant) throw new NotFoundException();
+    const result = await this.invitations.sendMany(tenant.id, me, form.ids.map(Number), ip);
+    return { title: 'Send invitation mail', securityActive: true, ...result, queuedCount: result.queued.length, nothingSelected: form.ids.length === 0 };
+  }
+}

@@ -1,0 +1,64 @@
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ClientIp, CurrentTenant, Public } from '../common/decorators.js';
+import { formatDate } from '../common/views.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
+import { CsrfOnlyDto, SignupDto } from './dto/invitation-forms.dto.js';
+import { SIGNUP_PATH } from './invitation-delivery.worker.js';
+import { SignupService, type DeadLink, type FieldErrors } from './signup.service.js';
+
+/** What each dead link says: what happened, and what to do. */
+const DEAD_LINKS: Record<DeadLink, { status: number; title: string; text: string }> = {
+  expired: { status: 410, title: 'This invitation has expired', text: 'The Create Account link was valid for a limited time only, and that time is over. No account was created with it.' },
+  used: { status: 410, title: 'This invitation has already been used', text: 'An account was already created with this link. Log in with your login and the password you chose.' },
+  revoked: { status: 410, title: 'This invitation was withdrawn', text: 'Your administrator withdrew this invitation, so its link no longer works.' },
+  replaced: { status: 410, title: 'This invitation was replaced', text: 'A newer invitation mail was sent to you, and only the link in the newest mail works. Look for it in your mailbox.' },
+  unknown: { status: 404, title: 'This link is not valid', text: 'The link is incomplete or not meant for this site. Copy the whole link from the mail, or ask for a new invitation.' },
+};
+
+/** The Create Account page behind the link of the invitation mail. Open to anyone: the token is the credential. */
+@Public()
+@Controller(SIGNUP_PATH.slice(1))
+export class SignupController {
+  constructor(private readonly signup: SignupService) {}
+
+  @Get(':token')
+  async page(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Res() res: Response) {
+    privatePage(res);
+    const state = await this.signup.linkState(tenant.id, token);
+    if (state.kind !== 'valid') return dead(res, tenant, token, state.kind);
+    res.render('invitations/signup', { layout: 'layouts/public', title: 'Create Account', tenant, token, login: state.login, name: state.name, expiresAt: formatDate(state.expiresAt) });
+  }
+
+  @Post(':token')
+  async accept(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() form: SignupDto, @ClientIp() ip: string, @Res() res: Response) {
+    privatePage(res);
+    const result = await this.signup.accept(tenant.id, token, form.password ?? '', form.confirmPassword ?? '', ip);
+    if (result.kind === 'accepted') return res.redirect(303, `/login?notice=ready&login=${encodeURIComponent(result.login)}`);
+    if (result.kind === 'invalid') return invalid(res, tenant, token, result.login, result.name, result.errors);
+    dead(res, tenant, token, result.kind);
+  }
+
+  /** Always the same answer, whatever the link: nothing is revealed about it. */
+  @Post(':token/request')
+  async requestAgain(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() _form: CsrfOnlyDto, @ClientIp() ip: string, @Res() res: Response) {
+    privatePage(res);
+    await this.signup.requestAgain(tenant.id, token, ip);
+    res.render('invitations/requested', { layout: 'layouts/public', title: 'Request sent', tenant });
+  }
+}
+
+/** The token is in the URL: never cached, never sent on as a Referer. */
+function privatePage(res: Response): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+function dead(res: Response, tenant: Tenant, token: string, kind: DeadLink): void {
+  const page = DEAD_LINKS[kind];
+  res.status(page.status).render('invitations/link-dead', { layout: 'layouts/public', title: page.title, tenant, token: encodeURIComponent(token), kind, heading: page.title, text: page.text, used: kind === 'used' });
+}
+
+function invalid(res: Response, tenant: Tenant, token: string, login: string, name: string, errors: FieldErrors): void {
+  res.status(400).render('invitations/signup', { layout: 'layouts/public', title: 'Create Account', tenant, token, login, name, errors });
+}

@@ -1,0 +1,92 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { freePort } from './test-app.js';
+
+/**
+ * A real SMTP server for tests (npm smtp-server, no TLS, no auth needed) that keeps every message
+ * it accepts, parsed with mailparser. It can be stopped and started again on the same port to
+ * play an SMTP outage.
+ */
+export class TestSmtp {
+  readonly messages: ParsedMail[] = [];
+  private server?: SMTPServer;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly port: number) {}
+
+  /** A server on a free port; `listen: false` only reserves the port (the server is "down"). */
+  static async start(options: { listen?: boolean } = {}): Promise<TestSmtp> {
+    const smtp = new TestSmtp(await freePort());
+    if (options.listen !== false) await smtp.listen();
+    return smtp;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  get listening(): boolean {
+    return !!this.server;
+  }
+
+  async listen(): Promise<void> {
+    if (this.server) return;
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      closeTimeout: 200,
+      onData: (stream, _session, callback) => {
+        simpleParser(stream)
+          .then((mail) => {
+            this.messages.push(mail);
+            callback();
+            for (const wake of this.waiters.splice(0)) wake();
+          })
+          .catch((err: Error) => callback(err));
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    server.on('error', () => undefined);
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Resolves once `count` messages in all have arrived; fails after `timeoutMs`. */
+  async waitFor(count: number, timeoutMs = 10_000): Promise<ParsedMail[]> {
+    const until = Date.now() + timeoutMs;
+    while (this.messages.length < count) {
+      const left = until - Date.now();
+      if (left <= 0) throw new Error(`expected ${count} mail(s), got ${this.messages.length} after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 250));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.messages.slice(0, count);
+  }
+
+  /** Messages sent to one address. */
+  to(address: string): ParsedMail[] {
+    return this.messages.filter((m) => JSON.stringify(m.to ?? '').toLowerCase().includes(address.toLowerCase()));
+  }
+}
+
+/** The Create Account link of a mail (from the HTML part's anchor). */
+export function createAccountLink(mail: ParsedMail): URL {
+  const html = typeof mail.html === 'string' ? mail.html : '';
+  const match = html.match(/<a href="([^"]+)"[^>]*>Create Account<\/a>/);
+  if (!match) throw new Error('no Create Account link in mail');
+  return new URL(match[1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '='));
+}
