@@ -41,4 +41,185 @@ describe('Security module: users', () => {
     expect(list.text).toContain('Jane Doe');
     expect(list.text).not.toContain('>admin<');
   });
+
+  describe('validation: the form comes back with a message and nothing is saved', () => {
+    const valid = () => ({ login: 'valid1', name: 'Valid', email: 'v@example.com', userType: 'Internal', roles: [] as string[], _action: 'save' });
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['empty login', { login: '' }, /Enter a login\./],
+      ['duplicate login in another case', { login: 'ADMIN' }, /already used by another user/],
+      ['bad email', { email: 'not-an-email' }, /Enter a valid email address/],
+      ['unknown user type', { userType: 'Superuser' }, /Choose one of the user types/],
+      ['a 10 KB name', { name: 'x'.repeat(10_240) }, /at most 200 characters/],
+      ['a login with spaces', { login: 'two words' }, /letters, digits/],
+    ];
+    for (const [label, change, message] of cases) {
+      it(label, async () => {
+        const before = await countUsers(acme.id);
+        const res = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), ...valid(), ...change });
+        expect(res.status).toBe(400);
+        expect(res.text).toMatch(message);
+        expect(res.text).toContain('aria-invalid="true"');
+        expect(await countUsers(acme.id)).toBe(before);
+      });
+    }
+
+    it('a role id of another instance', async () => {
+      const before = await countUsers(acme.id);
+      const res = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), ...valid(), roles: [String(beta.roles.Manager)] });
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(/Choose a role from the list\./);
+      expect(await countUsers(acme.id)).toBe(before);
+    });
+
+    it('keeps everything typed, role lines included', async () => {
+      const res = await admin
+        .post('/security/users')
+        .type('form')
+        .send({ _csrf: await newUserForm(), ...valid(), login: '', name: 'Kept <Name>', roles: [String(acme.roles.Worker), ''] });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('value="Kept &lt;Name&gt;"');
+      expect(res.text).toMatch(new RegExp(`<option value="${acme.roles.Worker}" selected>Worker`));
+      expect((res.text.match(/<select name="roles"/g) ?? []).length).toBe(3); // two lines + the template line
+    });
+
+    it('refuses a duplicate role line', async () => {
+      const res = await admin
+        .post('/security/users')
+        .type('form')
+        .send({ _csrf: await newUserForm(), ...valid(), roles: [String(acme.roles.Worker), String(acme.roles.Worker)] });
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(/already in the list/);
+    });
+  });
+
+  it('Add role without JavaScript re-renders the form with one more line and saves nothing', async () => {
+    const before = await countUsers(acme.id);
+    const res = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), login: 'partial', name: 'Partial', userType: 'Internal', _action: 'add-role' });
+    expect(res.status).toBe(200);
+    expect((res.text.match(/<select name="roles"/g) ?? []).length).toBe(2);
+    expect(res.text).toContain('value="partial"');
+    expect(await countUsers(acme.id)).toBe(before);
+  });
+
+  it('Save and close goes to the list, Save and new to an empty form', async () => {
+    const close = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), login: 'closer', name: 'Closer', userType: 'Internal', _action: 'close' });
+    expect(close.headers.location).toBe('/security/users?notice=saved');
+    const next = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), login: 'newer', name: 'Newer', userType: 'Internal', _action: 'new' });
+    expect(next.headers.location).toBe('/security/users/new?notice=saved');
+  });
+
+  it('refuses a stale save and keeps both admins\' data', async () => {
+    const user = await userFactory(t.db, acme, { roles: ['Worker'] });
+    const second = (await login(t, acme.host, acme.admin.login, acme.admin.password)).agent;
+    const pageA = await admin.get(`/security/users/${user.id}`);
+    const pageB = await second.get(`/security/users/${user.id}`);
+    const version = pageA.text.match(/name="version" value="(\d+)"/)![1];
+    const saveB = await second
+      .post(`/security/users/${user.id}`)
+      .type('form')
+      .send({ _csrf: csrfOf(pageB.text), version, login: user.login, name: 'Name by B', email: '', userType: 'Internal', roles: [String(acme.roles.Manager)], _action: 'save' });
+    expect(saveB.status).toBe(303);
+    const saveA = await admin
+      .post(`/security/users/${user.id}`)
+      .type('form')
+      .send({ _csrf: csrfOf(pageA.text), version, login: user.login, name: 'Name by A', email: '', userType: 'Internal', roles: [], _action: 'save' });
+    expect(saveA.status).toBe(409);
+    expect(saveA.text).toMatch(/Someone else saved this user/);
+    expect(saveA.text).toContain('value="Name by A"');
+    const row = (await t.db.query('select name from app_user where id = $1', [user.id])).rows[0];
+    expect(row.name).toBe('Name by B');
+    const roles = await t.db.query('select role_id from user_role where user_id = $1', [user.id]);
+    expect(roles.rows.map((r) => r.role_id)).toEqual([acme.roles.Manager]);
+  });
+
+  it('audits role and type changes with before and after', async () => {
+    const user = await userFactory(t.db, acme, { roles: ['Worker'], userType: 'Invitation Internal (No login)' });
+    const page = await admin.get(`/security/users/${user.id}`);
+    const version = page.text.match(/name="version" value="(\d+)"/)![1];
+    await admin
+      .post(`/security/users/${user.id}`)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), version, login: user.login, name: user.name, email: user.email!, userType: 'Invitation External (No login)', roles: [String(acme.roles.Salesperson)], _action: 'save' })
+      .expect(303);
+    const events = await t.db.query('select event, actor_login, details from audit_event where tenant_id = $1 and target_id = $2 order by id', [acme.id, user.id]);
+    const byName = Object.fromEntries(events.rows.map((e) => [e.event, e]));
+    expect(byName.user_type_changed.details).toEqual({ before: 'Invitation Internal (No login)', after: 'Invitation External (No login)' });
+    expect(byName.user_roles_changed.details).toEqual({ before: ['Worker'], after: ['Salesperson'] });
+    expect(byName.user_roles_changed.actor_login).toBe('admin');
+  });
+
+  describe('tenant isolation', () => {
+    it('answers 404 for a user or role of another instance, by URL or by form', async () => {
+      const other = await userFactory(t.db, beta, { roles: ['Worker'] });
+      expect((await admin.get(`/security/users/${other.id}`)).status).toBe(404);
+      expect((await admin.get(`/security/roles/${beta.roles.Manager}`)).status).toBe(404);
+      expect((await admin.get(`/security/groups/${beta.everybodyId}`)).status).toBe(404);
+      const post = await admin
+        .post(`/security/users/${other.id}`)
+        .type('form')
+        .send({ _csrf: await newUserForm(), version: '1', login: 'stolen', name: 'Stolen', userType: 'Internal', _action: 'save' });
+      expect(post.status).toBe(404);
+      const rename = await admin.post(`/security/roles/${beta.roles.Manager}`).type('form').send({ _csrf: await newUserForm(), name: 'Stolen' });
+      expect(rename.status).toBe(404);
+      expect((await t.db.query('select login from app_user where id = $1', [other.id])).rows[0].login).toBe(other.login);
+      expect((await t.db.query('select name from role where id = $1', [beta.roles.Manager])).rows[0].name).toBe('Manager');
+    });
+
+    it('never lists users of another instance', async () => {
+      const other = await userFactory(t.db, beta, { login: 'betaonly' });
+      const list = await admin.get('/security/users?q=betaonly');
+      expect(list.text).not.toContain(`>${other.login}</a>`);
+      expect(list.text).toContain('No users found');
+    });
+  });
+
+  describe('roles and groups navigators', () => {
+    it('lists roles with member counts, creates and renames one, shows members', async () => {
+      const list = await admin.get('/security/roles');
+      expect(list.status).toBe(200);
+      for (const name of ['Administrator', 'Salesperson', 'Manager', 'Worker']) expect(list.text).toContain(`>${name}</a>`);
+      const created = await admin.post('/security/roles').type('form').send({ _csrf: csrfOf(list.text), name: 'Accountant' });
+      expect(created.status).toBe(303);
+      const dup = await admin.post('/security/roles').type('form').send({ _csrf: csrfOf(list.text), name: 'accountant' });
+      expect(dup.status).toBe(400);
+      expect(dup.text).toMatch(/already exists/);
+      const id = (await t.db.query(`select id from role where tenant_id = $1 and name = 'Accountant'`, [acme.id])).rows[0].id;
+      const renamed = await admin.post(`/security/roles/${id}`).type('form').send({ _csrf: csrfOf(list.text), name: 'Bookkeeper' });
+      expect(renamed.status).toBe(303);
+      const admins = await admin.get(`/security/roles/${acme.roles.Administrator}`);
+      expect(admins.text).toContain('>admin</a>');
+    });
+
+    it('lists Everybody with its members', async () => {
+      const groups = await admin.get('/security/groups');
+      expect(groups.text).toContain('>Everybody</a>');
+      const everybody = await admin.get(`/security/groups/${acme.everybodyId}`);
+      expect(everybody.text).toContain('>admin</a>');
+    });
+  });
+
+  it('pages through a large instance quickly', async () => {
+    const big = await tenantFactory(t);
+    await t.db.query(
+      `insert into app_user (tenant_id, login, name, email, user_type)
+       select $1, 'bulk' || g, 'Bulk User ' || g, 'bulk' || g || '@example.com', 'Internal' from generate_series(1, 10000) g`,
+      [big.id],
+    );
+    await t.db.query('analyze app_user');
+    const bigAdmin = (await login(t, big.host, big.admin.login, big.admin.password)).agent;
+    let started = performance.now();
+    const first = await bigAdmin.get('/security/users');
+    const firstMs = performance.now() - started;
+    expect(first.status).toBe(200);
+    expect(first.text).toContain('1–50 of 10001');
+    expect((first.text.match(/name="ids"/g) ?? []).length).toBe(50);
+    started = performance.now();
+    const search = await bigAdmin.get('/security/users?q=bulk999&sort=name&dir=desc&page=1');
+    const searchMs = performance.now() - started;
+    expect(search.text).toContain('bulk9999');
+    const last = await bigAdmin.get('/security/users?page=201');
+    expect(last.text).toContain('Page 201 of 201');
+    // Reported, not asserted: timings on a shared machine drift (the benchmark holds the targets).
+    console.log(`users list of 10,001 users: page 1 in ${firstMs.toFixed(0)} ms, search in ${searchMs.toFixed(0)} ms`);
+  });
 });

@@ -18,23 +18,24 @@ const list = ({ value }: { value: unknown }) => (value === undefined ? [] : Arra
 
 /** The user form (new and existing). Roles arrive as one `roles` value per line of the Roles panel. */
 export class UserFormDto {
+  // class-validator runs these bottom-up; with stopAtFirstError the lowest failing one speaks.
   @Transform(trim)
-  @IsString({ message: 'Enter a login.' })
-  @MinLength(1, { message: 'Enter a login.' })
-  @MaxLength(64, { message: 'A login has at most 64 characters.' })
   @Matches(LOGIN_PATTERN, { message: 'A login may hold letters, digits and . _ - @ only.' })
+  @MaxLength(64, { message: 'A login has at most 64 characters.' })
+  @MinLength(1, { message: 'Enter a login.' })
+  @IsString({ message: 'Enter a login.' })
   login!: string;
 
   @Transform(trim)
-  @IsString({ message: 'Enter a name.' })
-  @MinLength(1, { message: 'Enter a name.' })
   @MaxLength(200, { message: 'A name has at most 200 characters.' })
+  @MinLength(1, { message: 'Enter a name.' })
+  @IsString({ message: 'Enter a name.' })
   name!: string;
 
   @Transform(trim)
   @IsOptional()
-  @IsString({ message: 'Enter a valid email address, like name@example.com.' })
   @Validate(EmailRule)
+  @IsString({ message: 'Enter a valid email address, like name@example.com.' })
   email?: string;
 
   @IsIn(USER_TYPES as unknown as string[], { message: 'Choose one of the user types.' })
