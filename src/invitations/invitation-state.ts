@@ -3,8 +3,9 @@ import type { InvitationState } from './invitation.entity.js';
 /** What the administrator sees: the stored state, with "expired" derived from the expiry time. */
 export type InvitationStatus = InvitationState | 'expired';
 
-export function invitationStatus(row: { status: InvitationState; expires_at?: Date | null }, now: Date): InvitationStatus {
-  if (row.status === 'sent' && row.expires_at && row.expires_at <= now) return 'expired';
+// Raw SQL rows carry timestamps as strings (MikroORM's driver leaves them unparsed): compare as times.
+export function invitationStatus(row: { status: InvitationState; expires_at?: Date | string | null }, now: Date): InvitationStatus {
+  if (row.status === 'sent' && row.expires_at && new Date(row.expires_at).getTime() <= now.getTime()) return 'expired';
   return row.status;
 }
 

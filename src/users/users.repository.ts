@@ -22,7 +22,7 @@ export interface UserListRow {
   user_type: string;
   invitation_requested_at: Date | null;
   invitation_status: string | null;
-  invitation_expires_at: Date | null;
+  invitation_expires_at: string | null;
   invitation_error: string | null;
 }
 
