@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../common/clock.js';
@@ -24,7 +25,9 @@ export class LoginThrottleService {
   ) {}
 
   static accountKey(tenantId: number, login: string): string {
-    return `acct:${tenantId}:${login.toLowerCase()}`;
+    const name = login.toLowerCase();
+    // The key column holds 200 characters; a login longer than any real one (64) is keyed by its hash.
+    return `acct:${tenantId}:${name.length <= 64 ? name : 'sha256:' + createHash('sha256').update(name).digest('hex')}`;
   }
 
   static addressKey(ip: string): string {
