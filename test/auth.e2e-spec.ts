@@ -156,6 +156,16 @@ describe('sign-in (issue 3)', () => {
       expect(retry.status).toBe(303);
       expect(retry.headers.location).toBe('/security');
     });
+    it('answers odd logins (very long, NUL, control characters) like any other failure', async () => {
+      const { res: reference } = await login(t, acme.host, 'nosuchuser', 'whatever pass');
+      for (const odd of ['x'.repeat(250), 'ad\u0000min', 'a\u0001\u001fb\u007f', '\u00e9\u0301\ud83d\ude00']) {
+        const { res } = await login(t, acme.host, odd, 'whatever pass');
+        expect(res.status, JSON.stringify(odd)).toBe(401);
+        expect(res.text).toContain('Wrong login or password.');
+        expect(normalizeFailure(res.text, 'ODD').replace(/value="[^"]*" >/, 'value="LOGIN" >')).toBe(normalizeFailure(reference.text, 'nosuchuser'));
+      }
+    });
+
     it('escapes the echoed login', async () => {
       const { res } = await login(t, acme.host, '"><script>alert(1)</script>', 'whatever pass');
       expect(res.status).toBe(401);
@@ -253,6 +263,7 @@ describe('sign-in (issue 3)', () => {
       for (const c of cases) {
         const res = await agent.post('/logout').type('form').set(c.headers ?? {}).send(c.body);
         expect(res.status, c.name).toBe(403);
+        expect(res.headers['cache-control'], c.name).toBe('no-store');
         await stillLoggedIn(agent);
       }
       const audit = await t.db.query(`select 1 from audit_event where event = 'session_logout' and actor_id = $1`, [user.id]);

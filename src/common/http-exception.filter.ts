@@ -44,6 +44,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
 export function renderClientError(req: Request, res: Response, status: number, message?: string): void {
   const view = status === 403 ? 'errors/403' : status === 404 ? 'errors/404' : 'errors/4xx';
   const layout = req.user ? 'layouts/main' : 'layouts/public';
+  // Also rendered by middleware before the app's no-store header is set; the page carries a CSRF token.
+  res.setHeader('Cache-Control', 'no-store');
   res.status(status).render(view, { layout, title: titleOf(status), status, message, tenant: req.tenant });
 }
 
