@@ -7,6 +7,7 @@ import passport from 'passport';
 import type pg from 'pg';
 import { csrfMiddleware } from './auth/csrf.js';
 import { sessionMiddleware, sessionTimeouts } from './auth/session.js';
+import { enrichLogContext, requestContext } from './common/app-logger.js';
 import { Clock } from './common/clock.js';
 import { renderClientError } from './common/http-exception.filter.js';
 import { PROJECT_ROOT } from './common/paths.js';
@@ -30,6 +31,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.setViewEngine('hbs');
   await setUpViews();
 
+  app.use(requestContext(config.production || config.logRequests));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -58,6 +60,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.use(passport.initialize());
   const passportSession = passport.session();
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => (req.session ? passportSession(req, res, next) : next()));
+  app.use(enrichLogContext);
   app.use(csrfMiddleware(config, (req, res) => renderClientError(req, res, 403, 'This form is no longer valid. Go back, reload the page and try again.')));
   // Pages that depend on who is logged in are never cached.
   app.use((_req: express.Request, res: express.Response, next: express.NextFunction) => {

@@ -23,9 +23,13 @@ export class AppConfig {
   readonly sessionIdleMinutes: number;
   readonly sessionAbsoluteHours: number;
   readonly mailPollMs: number;
+  /** One log line per request (always in production). */
+  readonly logRequests: boolean;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
     this.production = env.NODE_ENV === 'production';
+    // Checked first: in production a missing secret is the one thing to fix, whatever else is unset.
+    if (this.production && !env.SESSION_SECRET) fail('SESSION_SECRET', 'is required when NODE_ENV=production');
     this.port = intVar(env, 'PORT', 3000, 0, 65535);
     this.baseUrl = baseUrlVar(env, this.production);
     this.databaseUrl = urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -38,6 +42,7 @@ export class AppConfig {
     this.sessionIdleMinutes = intVar(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60);
     this.sessionAbsoluteHours = intVar(env, 'SESSION_ABSOLUTE_HOURS', 8, 1, 24 * 30);
     this.mailPollMs = intVar(env, 'MAIL_POLL_MS', 1000, 50, 60_000);
+    this.logRequests = boolVar(env, 'LOG_REQUESTS', this.production);
     this.sessionSecret = this.resolveSessionSecret(env);
   }
 

@@ -1,0 +1,69 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+
+/** Who and what a log line is about; filled in as the request goes through the middleware. */
+export interface LogContext {
+  requestId: string;
+  tenant?: string;
+  userId?: number;
+}
+
+export const logContext = new AsyncLocalStorage<LogContext>();
+
+/**
+ * Nest's JSON console logger, with the request id, tenant and user of the request being served
+ * added to every line. Used in production; development keeps the readable coloured output.
+ */
+export class JsonLogger extends ConsoleLogger {
+  constructor() {
+    super({ json: true, colors: false, flattenParams: true });
+  }
+
+  protected override getJsonLogObject(message: unknown, options: Parameters<ConsoleLogger['getJsonLogObject']>[1]) {
+    const line = super.getJsonLogObject(message, options);
+    const ctx = logContext.getStore();
+    if (ctx) Object.assign(line, { requestId: ctx.requestId, tenant: ctx.tenant, userId: ctx.userId });
+    return line;
+  }
+}
+
+// Secrets that can appear in a path: the Create Account link's token.
+const SECRET_PATH = /^(\/invitation\/)[^/?#]+/;
+
+/** Gives each request an id (echoed as X-Request-Id) and, when asked, logs one line when it ends. */
+export function requestContext(logRequests: boolean) {
+  const logger = new Logger('Http');
+  return (req: Request, res: Response, next: NextFunction) => {
+    const ctx: LogContext = { requestId: randomBytes(8).toString('hex') };
+    res.setHeader('X-Request-Id', ctx.requestId);
+    if (logRequests) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        ctx.tenant ??= req.tenant?.name;
+        ctx.userId ??= req.user?.id;
+        logContext.run(ctx, () =>
+          logger.log('request', {
+            event: 'http_request',
+            method: req.method,
+            path: req.path.replace(SECRET_PATH, '$1[redacted]'),
+            status: res.statusCode,
+            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          }),
+        );
+      });
+    }
+    logContext.run(ctx, () => next());
+  };
+}
+
+/** After tenant and session are known: record them for the log lines of this request. */
+export function enrichLogContext(req: Request, _res: Response, next: NextFunction): void {
+  const ctx = logContext.getStore();
+  if (ctx) {
+    ctx.tenant = req.tenant?.name;
+    ctx.userId = req.user?.id;
+  }
+  next();
+}
