@@ -53,6 +53,11 @@ export interface LatestInvitationRow {
   sent_by_login: string | null;
 }
 
+/** A PostgreSQL array literal: the query layer would spread a JS array into a list of placeholders. */
+export function pgArray(values: (string | number)[]): string {
+  return '{' + values.map((v) => (typeof v === 'number' ? String(v) : '"' + v.replace(/[\\"]/g, '\\$&') + '"')).join(',') + '}';
+}
+
 const OPEN = `('queued', 'sending', 'sent', 'failed')`;
 
 /** Queries on invitations (which are also the mail queue). Every method takes the transaction's EntityManager; tenant-owned lookups take the tenant. */
@@ -93,7 +98,7 @@ export class InvitationsRepository {
     const row = await sqlOne<{ id: number }>(
       em,
       `insert into invitation (tenant_id, user_id, status, role_names, sent_by_id, next_attempt_at) values (?, ?, 'queued', ?::text[], ?, now()) returning id`,
-      [tenantId, userId, roleNames, sentById],
+      [tenantId, userId, pgArray(roleNames), sentById],
     );
     return row!.id;
   }
@@ -113,7 +118,7 @@ export class InvitationsRepository {
          where i.tenant_id = u.tenant_id and i.user_id = u.id
          order by i.id desc limit 1) l on true
        where u.tenant_id = ? and u.id = any(?::int[])`,
-      [tenantId, userIds],
+      [tenantId, pgArray(userIds)],
     );
   }
 
@@ -173,7 +178,7 @@ export class InvitationsRepository {
       em,
       `update invitation set status = case when last_error is null then 'queued' else 'failed' end, locked_until = null, attempts = greatest(attempts - 1, 0)
        where id = any(?::int[]) and status = 'sending'`,
-      [ids],
+      [pgArray(ids)],
     );
   }
 
