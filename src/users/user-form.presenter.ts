@@ -1,13 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Clock } from '../common/clock.js';
 import type { FieldErrors } from '../common/validate-form.js';
 import { formatDate } from '../common/views.js';
-import { sqlOne } from '../database/sql.js';
-import { invitationStatus, STATUS_LABELS, STATUS_TONES } from '../invitations/invitation-state.js';
-import type { InvitationState } from '../invitations/invitation.entity.js';
+import { InvitationsService, type InvitationSummary } from '../invitations/invitations.service.js';
 import { RolesRepository } from '../roles/roles.repository.js';
-import { USER_TYPES, isInvitationType } from './user-type.js';
+import { USER_TYPES } from './user-type.js';
 import { UsersRepository, type UserRecord } from './users.repository.js';
 
 /** What the form shows, whether it comes from the database or from a posted (maybe invalid) form. */
@@ -31,10 +27,9 @@ export interface FormState {
 @Injectable()
 export class UserFormPresenter {
   constructor(
-    private readonly em: EntityManager,
     private readonly users: UsersRepository,
     private readonly roles: RolesRepository,
-    private readonly clock: Clock,
+    private readonly invitations: InvitationsService,
   ) {}
 
   static valuesOf(user: UserRecord): UserFormValues {
@@ -42,11 +37,14 @@ export class UserFormPresenter {
   }
 
   async model(tenantId: number, user: UserRecord | undefined, values: UserFormValues, state: FormState = {}) {
-    const [roleOptions, groups, invitation] = await Promise.all([
+    const [roleOptions, groups, latest, confirmation] = await Promise.all([
       this.roles.options(tenantId),
       user ? this.users.groupsOf(tenantId, user.id) : Promise.resolve([]),
-      user ? this.latestInvitation(tenantId, user.id) : Promise.resolve(undefined),
+      user ? this.invitations.latestByUser(tenantId, [user.id]) : Promise.resolve(undefined),
+      user ? this.invitations.confirmation(tenantId, user.id) : Promise.resolve(undefined),
     ]);
+    const summary = user && latest?.get(user.id);
+    const invitation = summary?.status ? this.describe(summary) : undefined;
     const errors = state.errors ?? {};
     const roleLines = values.roles.map((value, index) => ({ value, index, number: index + 1, error: errors[`roles.${index}`] }));
     return {
@@ -65,33 +63,22 @@ export class UserFormPresenter {
       roleLines,
       groups,
       invitation,
-      canInvite: !!user && isInvitationType(user.user_type),
-      inviteOpen: invitation && ['queued', 'sending', 'sent', 'failed'].includes(invitation.status),
-      noRoles: !!user && user.role_ids.length === 0,
+      inviteOpen: !!summary?.status && ['queued', 'sending', 'sent', 'failed'].includes(summary.status),
+      requested: !!summary?.requested,
+      confirmation,
       ...state,
     };
   }
 
-  private async latestInvitation(tenantId: number, userId: number) {
-    const row = await sqlOne<{ status: InvitationState; expires_at: Date | null; last_error: string | null; created_at: Date; sent_at: Date | null; accepted_at: Date | null; sent_by: string | null }>(
-      this.em,
-      `select i.status, i.expires_at, i.last_error, i.created_at, i.sent_at, i.accepted_at, s.login as sent_by
-       from invitation i left join app_user s on s.id = i.sent_by_id
-       where i.tenant_id = ? and i.user_id = ? order by i.id desc limit 1`,
-      [tenantId, userId],
-    );
-    if (!row) return undefined;
-    const status = invitationStatus(row, this.clock.now());
+  private describe(summary: InvitationSummary) {
     return {
-      status,
-      label: STATUS_LABELS[status],
-      tone: STATUS_TONES[status],
-      error: row.last_error,
-      sentBy: row.sent_by,
-      createdAt: formatDate(row.created_at),
-      sentAt: formatDate(row.sent_at),
-      acceptedAt: formatDate(row.accepted_at),
-      expiresAt: formatDate(row.expires_at),
+      label: summary.statusLabel,
+      tone: summary.tone,
+      error: summary.status === 'failed' ? summary.lastError : null,
+      sentBy: summary.sentByLogin,
+      createdAt: formatDate(summary.createdAt),
+      sentAt: formatDate(summary.sentAt),
+      expiresAt: summary.status === 'accepted' || summary.status === 'revoked' ? '' : formatDate(summary.expiresAt),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InvitationsModule } from '../invitations/invitations.module.js';
 import { UserFormPresenter } from './user-form.presenter.js';
 import { UserListPresenter } from './user-list.presenter.js';
 import { UsersController } from './users.controller.js';
@@ -6,6 +7,7 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
+  imports: [InvitationsModule],
   controllers: [UsersController],
   providers: [UsersRepository, UsersService, UserFormPresenter, UserListPresenter],
   exports: [UsersRepository, UsersService],
