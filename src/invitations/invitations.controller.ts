@@ -1,4 +1,4 @@
-import { Body, Controller, Get, NotFoundException, Param, ParseIntPipe, Post, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
@@ -32,11 +32,11 @@ export class InvitationsController {
     res.redirect(303, `/security/users/${id}?${revoked ? 'notice=invitation-revoked' : 'error=no-open-invitation'}`);
   }
 
-  /** "Send invitation mail" on the users selected in the list. */
-  @Post('invitations')
+  /** "Send invitation mail" on the users selected in the list (not `POST invitations`: `POST :id` of the user form would take it). */
+  @Post('invitations/bulk')
+  @HttpCode(200)
   @Render('invitations/bulk-result')
   async sendMany(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Body() form: BulkInvitationDto) {
-    if (!tenant) throw new NotFoundException();
     const result = await this.invitations.sendMany(tenant.id, me, form.ids.map(Number), ip);
     return { title: 'Send invitation mail', securityActive: true, ...result, queuedCount: result.queued.length, nothingSelected: form.ids.length === 0 };
   }

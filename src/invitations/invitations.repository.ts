@@ -58,6 +58,11 @@ export function pgArray(values: (string | number)[]): string {
   return '{' + values.map((v) => (typeof v === 'number' ? String(v) : '"' + v.replace(/[\\"]/g, '\\$&') + '"')).join(',') + '}';
 }
 
+/** The ORM's driver hands timestamps over as text. */
+function toDate(value: Date | string | null): Date | null {
+  return value === null || value === undefined ? null : value instanceof Date ? value : new Date(value);
+}
+
 const OPEN = `('queued', 'sending', 'sent', 'failed')`;
 
 /** Queries on invitations (which are also the mail queue). Every method takes the transaction's EntityManager; tenant-owned lookups take the tenant. */
@@ -108,7 +113,7 @@ export class InvitationsRepository {
   }
 
   async latestByUser(em: EntityManager, tenantId: number, userIds: number[]): Promise<LatestInvitationRow[]> {
-    return sql<LatestInvitationRow>(
+    const rows = await sql<LatestInvitationRow>(
       em,
       `select u.id as user_id, u.invitation_requested_at, l.status, l.last_error, l.sent_at, l.expires_at, l.created_at, l.attempts, l.sent_by_login
        from app_user u
@@ -120,6 +125,13 @@ export class InvitationsRepository {
        where u.tenant_id = ? and u.id = any(?::int[])`,
       [tenantId, pgArray(userIds)],
     );
+    return rows.map((r) => ({
+      ...r,
+      invitation_requested_at: toDate(r.invitation_requested_at),
+      sent_at: toDate(r.sent_at),
+      expires_at: toDate(r.expires_at),
+      created_at: toDate(r.created_at),
+    }));
   }
 
   // ---- the mail queue ----
@@ -185,7 +197,7 @@ export class InvitationsRepository {
   // ---- Create Account links ----
 
   async findByTokenHash(em: EntityManager, tenantId: number, tokenHash: string): Promise<LinkRow | undefined> {
-    return sqlOne<LinkRow>(
+    const row = await sqlOne<LinkRow>(
       em,
       `select i.id, i.status, i.expires_at, i.user_id, u.login, u.name, u.user_type,
               exists (select 1 from invitation n where n.tenant_id = i.tenant_id and n.user_id = i.user_id and n.id > i.id) as replaced
@@ -193,6 +205,7 @@ export class InvitationsRepository {
        where i.tenant_id = ? and i.token_hash = ?`,
       [tenantId, tokenHash],
     );
+    return row && { ...row, expires_at: toDate(row.expires_at) };
   }
 
   /** Uses the link: exactly one of any number of concurrent calls gets the row (Read Committed re-checks the WHERE). The hash stays, so a second visit can say "already used". */

@@ -44,7 +44,7 @@ export class SignupController {
   async requestAgain(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() _form: CsrfOnlyDto, @ClientIp() ip: string, @Res() res: Response) {
     privatePage(res);
     await this.signup.requestAgain(tenant.id, token, ip);
-    res.render('invitations/requested', { layout: 'layouts/public', title: 'Request sent', tenant });
+    res.status(200).render('invitations/requested', { layout: 'layouts/public', title: 'Request sent', tenant });
   }
 }
 
