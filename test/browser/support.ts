@@ -45,9 +45,17 @@ export async function startWorld(): Promise<BrowserWorld> {
   };
 }
 
-/** A fresh context (own cookies) at 1280x800, with or without JavaScript. */
-export async function newPage(world: BrowserWorld, options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled: options.javaScriptEnabled ?? true, baseURL: world.origin });
+/**
+ * A fresh context (own cookies) at 1280x800, with or without JavaScript. `bypassCSP` lets
+ * seriousViolations() inject axe-core as an inline script past the app's `script-src 'self'`.
+ */
+export async function newPage(world: BrowserWorld, options: { javaScriptEnabled?: boolean; bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await world.browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    bypassCSP: options.bypassCSP ?? false,
+    baseURL: world.origin,
+  });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   return { context, page };
@@ -72,7 +80,7 @@ export interface AxeFinding {
   targets: string[];
 }
 
-/** Runs axe-core on the page as it is; returns the serious and critical violations, compactly. */
+/** Runs axe-core on the page as it is (open the page with `bypassCSP`); returns the serious and critical violations, compactly. */
 export async function seriousViolations(page: Page): Promise<AxeFinding[]> {
   const hasAxe = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
   if (!hasAxe) await page.addScriptTag({ content: axeSource });
