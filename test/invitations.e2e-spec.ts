@@ -25,8 +25,6 @@ describe('invitations: send, mail, Create Account', () => {
   let acme: TestTenant;
   let admin: Agent;
 
-  const sendInvitation = (id: number, agent = admin) => submitForm(agent, `/security/users/${id}/invitations/new`, `/security/users/${id}/invitations`, {});
-
   beforeAll(async () => {
     smtp = await TestSmtp.start();
     t = await createTestApp({ env: { SMTP_URL: smtp.url } });
