@@ -78,9 +78,13 @@ export class AppConfig {
     try {
       return readFileSync(file, 'utf8').trim();
     } catch {
-      mkdirSync(this.dataDir, { recursive: true });
       const secret = randomBytes(32).toString('base64url');
-      writeFileSync(file, secret + '\n', { mode: 0o600 });
+      try {
+        mkdirSync(this.dataDir, { recursive: true });
+        writeFileSync(file, secret + '\n', { mode: 0o600 });
+      } catch (err) {
+        fail('DATA_DIR', `must be a folder this user can write (${this.dataDir}: ${(err as NodeJS.ErrnoException).code}), or set SESSION_SECRET and DATABASE_URL`);
+      }
       return secret;
     }
   }
