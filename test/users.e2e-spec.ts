@@ -146,6 +146,10 @@ describe('Security module: users', () => {
     expect(byName.user_type_changed.details).toEqual({ before: 'Invitation Internal (No login)', after: 'Invitation External (No login)' });
     expect(byName.user_roles_changed.details).toEqual({ before: ['Worker'], after: ['Salesperson'] });
     expect(byName.user_roles_changed.actor_login).toBe('admin');
+    const log = await admin.get('/security/audit');
+    expect(log.status).toBe(200);
+    expect(log.text).toContain('Roles changed');
+    expect(log.text).toContain('&quot;Salesperson&quot;');
   });
 
   describe('tenant isolation', () => {
