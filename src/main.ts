@@ -27,6 +27,9 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received, shutting down`);
+      // Refuse new connections now: Nest closes the listener only after every onModuleDestroy
+      // (the mail worker finishing its batch). Requests in flight still finish before app.close() resolves.
+      app?.getHttpServer().close();
       (app ? app.close() : Promise.resolve()).then(
         () => stop(0),
         () => stop(1),

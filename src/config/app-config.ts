@@ -23,6 +23,8 @@ export class AppConfig {
   readonly sessionIdleMinutes: number;
   readonly sessionAbsoluteHours: number;
   readonly mailPollMs: number;
+  /** How long a claimed mail job stays with its process; after that another process may take it (a crashed sender). */
+  readonly mailLeaseSeconds: number;
   /** One log line per request (always in production). */
   readonly logRequests: boolean;
 
@@ -42,6 +44,7 @@ export class AppConfig {
     this.sessionIdleMinutes = intVar(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60);
     this.sessionAbsoluteHours = intVar(env, 'SESSION_ABSOLUTE_HOURS', 8, 1, 24 * 30);
     this.mailPollMs = intVar(env, 'MAIL_POLL_MS', 1000, 50, 60_000);
+    this.mailLeaseSeconds = intVar(env, 'MAIL_LEASE_SECONDS', 120, 5, 3600);
     this.logRequests = boolVar(env, 'LOG_REQUESTS', this.production);
     this.sessionSecret = this.resolveSessionSecret(env);
   }

@@ -13,7 +13,6 @@ import { InvitationsRepository, type DueInvitationRow } from './invitations.repo
 export const SIGNUP_PATH = '/invitation';
 export const MAX_ATTEMPTS = 20;
 const BATCH = 20;
-const LEASE_SECONDS = 120;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
 /**
@@ -96,7 +95,7 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
   /** Claims and delivers one batch; returns how many mails went out. */
   async runOnce(): Promise<number> {
     const em = this.em.fork();
-    const rows = await this.repo.claimDue(em, BATCH, MAX_ATTEMPTS, LEASE_SECONDS);
+    const rows = await this.repo.claimDue(em, BATCH, MAX_ATTEMPTS, this.config.mailLeaseSeconds);
     let sent = 0;
     for (let i = 0; i < rows.length; i++) {
       if (this.stopped) {
