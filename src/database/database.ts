@@ -38,13 +38,26 @@ export async function openDatabase(config: AppConfig, role: 'server' | 'cli', lo
   };
 }
 
-/** Applies the committed migrations that have not run yet. */
+/** Any fixed number: the advisory lock that serialises migrations between processes. */
+const MIGRATION_LOCK = 727_001;
+
+/**
+ * Applies the committed migrations that have not run yet. Replicas starting together on one
+ * database (and the command line beside a starting server) take turns under an advisory lock.
+ */
 export async function migrate(url: string): Promise<void> {
-  const orm = await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 1 } }));
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
   try {
-    await orm.getMigrator().up();
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const orm = await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 1 } }));
+    try {
+      await orm.getMigrator().up();
+    } finally {
+      await orm.close(true);
+    }
   } finally {
-    await orm.close(true);
+    await lock.end();
   }
 }
 
