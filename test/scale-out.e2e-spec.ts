@@ -278,6 +278,8 @@ describe('scale-out: two app processes on one database', () => {
     a.child.kill('SIGKILL');
     expect(await a.exited).toBe(null);
     const left = await invitationStates(ids);
+    // Rows the killed process held: its lease is the short one (B's runs 120 s).
+    const heldByA = (await db.query<{ n: number }>(`select count(*)::int as n from invitation where user_id = any($1) and status = 'sending' and locked_until < now() + interval '30 seconds'`, [ids])).rows[0].n;
 
     await smtp.waitForAll(emails, (LEASE_SECONDS + 15) * 1000);
     const waitedMs = Date.now() - killedAt;
@@ -285,7 +287,7 @@ describe('scale-out: two app processes on one database', () => {
     const counts = smtp.countsFor(emails);
     const duplicates = [...counts].filter(([, n]) => n > 1);
     const byA = smtp.received.filter((m) => m.from.startsWith('a2@') && counts.has(m.to)).length;
-    console.log(`hard kill: rows at kill ${JSON.stringify(left)}, A sent ${byA}, all 50 arrived ${waitedMs} ms after the kill (lease ${LEASE_SECONDS} s), duplicates ${duplicates.length}`);
+    console.log(`hard kill: rows at kill ${JSON.stringify(left)} (${heldByA} leased by A), A sent ${byA}, all 50 arrived ${waitedMs} ms after the kill (lease ${LEASE_SECONDS} s), duplicates ${duplicates.length}`);
     expect([...counts.values()].every((n) => n >= 1)).toBe(true);
     expect(duplicates.length).toBeLessThanOrEqual(1);
     expect(duplicates.every(([, n]) => n === 2)).toBe(true);
