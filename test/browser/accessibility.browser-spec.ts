@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory, type TestUser } from '../support/factories.js';
-import { logIn, newPage, seriousViolations, startWorld, type BrowserWorld } from './support.js';
+import { logIn, newPage, openInvitation, seriousViolations, startWorld, type BrowserWorld } from './support.js';
 
 /** axe-core on the Security module's pages: no serious or critical violation. */
 describe('Accessibility (axe-core)', () => {
@@ -60,5 +60,20 @@ describe('Accessibility (axe-core)', () => {
     await page.getByRole('menuitem', { name: 'Send invitation mail', exact: true }).click();
     await page.getByRole('dialog', { name: 'Send invitation mail' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('the Create Account page and the login page', async () => {
+    const invitee = await userFactory(w.t.db, w.tenant, { userType: 'Invitation Internal (No login)', roles: ['Worker'], password: null });
+    const path = await openInvitation(w, invitee.id);
+    const { context, page: anonymous } = await newPage(w, { bypassCSP: true });
+    try {
+      await anonymous.goto(path);
+      await anonymous.getByRole('heading', { name: 'Create Account' }).waitFor();
+      expect(await seriousViolations(anonymous)).toEqual([]);
+      await anonymous.goto('/login');
+      expect(await seriousViolations(anonymous)).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { SIGNUP_PATH } from '../../src/invitations/invitation-delivery.worker.js';
+import { hashInvitationToken, newInvitationToken } from '../../src/invitations/invitation-token.js';
 import { tenantFactory, type TestTenant } from '../support/factories.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -30,9 +32,9 @@ export interface BrowserWorld {
 }
 
 /** The real app on its own database, one instance with its admin, and one browser. */
-export async function startWorld(): Promise<BrowserWorld> {
+export async function startWorld(instance: { name?: string; displayName?: string } = {}): Promise<BrowserWorld> {
   const [t, browser] = await Promise.all([createTestApp({ baseHost: BASE_HOST }), launchBrowser()]);
-  const tenant = await tenantFactory(t);
+  const tenant = await tenantFactory(t, instance);
   return {
     t,
     browser,
@@ -56,9 +58,23 @@ export async function newPage(world: BrowserWorld, options: { javaScriptEnabled?
     bypassCSP: options.bypassCSP ?? false,
     baseURL: world.origin,
   });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   return { context, page };
+}
+
+/**
+ * An open invitation for a user, written directly (no mail involved): returns the path of its
+ * Create Account page.
+ */
+export async function openInvitation(world: BrowserWorld, userId: number): Promise<string> {
+  const token = newInvitationToken();
+  await world.t.db.query(
+    `insert into invitation (tenant_id, user_id, status, token_hash, expires_at, sent_at, next_attempt_at)
+     values ($1, $2, 'sent', $3, now() + interval '72 hours', now(), now() + interval '7 days')`,
+    [world.tenant.id, userId, hashInvitationToken(token)],
+  );
+  return `${SIGNUP_PATH}/${token}`;
 }
 
 /** Logs in through the real login form, by accessible names only. */
