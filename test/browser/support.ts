@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Browser specs run code in the page (evaluate callbacks), so they need the DOM types.
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
