@@ -257,6 +257,7 @@ describe('sign-in (issue 3)', () => {
         { name: 'foreign origin', body: { _csrf: mine }, headers: { Origin: `http://${beta.host}` } },
         { name: 'evil origin', body: { _csrf: mine }, headers: { Origin: 'http://evil.com' } },
         { name: 'null origin', body: { _csrf: mine }, headers: { Origin: 'null' } },
+        { name: 'null origin from a sibling', body: { _csrf: mine }, headers: { Origin: 'null', 'Sec-Fetch-Site': 'same-site' } },
         { name: 'same-site', body: { _csrf: mine }, headers: { 'Sec-Fetch-Site': 'same-site' } },
         { name: 'cross-site', body: { _csrf: mine }, headers: { 'Sec-Fetch-Site': 'cross-site' } },
       ];

@@ -39,7 +39,9 @@ export function csrfMiddleware(config: AppConfig, forbid: (req: Request, res: Re
     const site = req.get('sec-fetch-site');
     const expected = expectedToken(req, res, false);
     const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : '';
-    const originOk = !origin || origin === config.tenantOrigin(req.tenant.name);
+    // Pages sent with Referrer-Policy: no-referrer (the Create Account page) make browsers post
+    // `Origin: null`; Sec-Fetch-Site, which no page can forge, then vouches for the same origin.
+    const originOk = !origin || origin === config.tenantOrigin(req.tenant.name) || (origin === 'null' && site === 'same-origin');
     const siteOk = !site || site === 'same-origin' || site === 'none';
     // A page rendered in answer to the POST (a failed login, a form with errors, the 403 page's
     // Log out button) needs the valid token of this browser too.
