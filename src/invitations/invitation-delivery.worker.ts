@@ -96,9 +96,13 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
   async runOnce(): Promise<number> {
     const em = this.em.fork();
     const rows = await this.repo.claimDue(em, BATCH, MAX_ATTEMPTS, this.config.mailLeaseSeconds);
+    // A full batch means more are likely due: claim the next one at once, not after MAIL_POLL_MS.
+    if (rows.length === BATCH) this.again = true;
+    // Rows not reached within half the lease go back to the queue before another process may take them.
+    const giveBackAt = Date.now() + (this.config.mailLeaseSeconds * 1000) / 2;
     let sent = 0;
     for (let i = 0; i < rows.length; i++) {
-      if (this.stopped) {
+      if (this.stopped || Date.now() > giveBackAt) {
         await this.repo.release(em, rows.slice(i).map((r) => r.id));
         break;
       }
