@@ -48,10 +48,14 @@ export class SignupController {
   }
 }
 
-/** The token is in the URL: never cached, never sent on as a Referer. */
+/**
+ * The token is in the URL: never cached, never sent on as a Referer (`strict-origin` sends the
+ * origin only). Not `no-referrer`: with it browsers send `Origin: null` on the page's own form
+ * posts, which the CSRF check rightly refuses, so nobody could create an account.
+ */
 function privatePage(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Referrer-Policy', 'strict-origin');
 }
 
 function dead(res: Response, tenant: Tenant, token: string, kind: DeadLink): void {
