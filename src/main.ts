@@ -1,56 +1,15 @@
-import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module.js';
-import { JsonLogger } from './common/app-logger.js';
-import { configureApp } from './app.setup.js';
+// Entry point of `npm start`. The configuration is checked before the framework loads (seconds on a
+// busy machine), so a bad variable stops the start at once with one line.
 import { AppConfig, ConfigError } from './config/app-config.js';
-import { migrate, openDatabase, type Database } from './database/database.js';
 import { EmbeddedPostgresError } from './database/embedded-postgres.js';
-import { seedDemo } from './tenancy/demo-seed.js';
 
-async function bootstrap(): Promise<void> {
-  const logger = new Logger('Main');
+async function main(): Promise<void> {
   const config = new AppConfig();
-  const db: Database = await openDatabase(config, 'server', (line) => logger.log(line));
-  let app: NestExpressApplication | undefined;
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    await db.stop();
-    process.exit(code);
-  };
-  // Handlers go in before the slow part of the start, so a stop while starting still stops the
-  // embedded database. Nest closes the HTTP server (in-flight requests finish) and the ORM first.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.log(`${signal} received, shutting down`);
-      // Refuse new connections now: Nest closes the listener only after every onModuleDestroy
-      // (the mail worker finishing its batch). Requests in flight still finish before app.close() resolves.
-      app?.getHttpServer().close();
-      (app ? app.close() : Promise.resolve()).then(
-        () => stop(0),
-        () => stop(1),
-      );
-    });
-  }
-  try {
-    await migrate(db.url);
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, db.url), { bodyParser: false, logger: config.production ? new JsonLogger() : undefined });
-    await configureApp(app);
-    if (config.seedDemo) await seedDemo(app, config, (line) => console.log(line));
-    await app.listen(config.port);
-    logger.log(`Listening on port ${config.port}; instances answer at ${config.tenantOrigin('<instance>')}`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`Port ${config.port} is already in use; stop the other program or set PORT.`);
-    else logger.error((err as Error).stack ?? String(err));
-    await stop(1);
-  }
+  const { runServer } = await import('./server.js');
+  await runServer(config);
 }
 
-bootstrap().catch((err: unknown) => {
+main().catch((err: unknown) => {
   // Configuration and database-folder problems: one line that says what to fix.
   if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
   else if (err instanceof EmbeddedPostgresError) console.error(`Database error: ${err.message}`);

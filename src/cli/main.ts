@@ -1,15 +1,15 @@
-import 'reflect-metadata';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { AppConfig, ConfigError } from '../config/app-config.js';
-import { ormConfig } from '../config/mikro-orm.config.js';
-import { migrate, openDatabase } from '../database/database.js';
 import { EmbeddedPostgresError } from '../database/embedded-postgres.js';
-import { InstanceError, InstancesService } from '../tenancy/instances.service.js';
+import { newInstanceProblem, type NewInstance } from '../tenancy/new-instance.js';
 import { parseArgs, USAGE } from './args.js';
+
+/** A refusal the person can act on: printed as one `Error: ...` line, exit code 1. */
+class CliError extends Error {}
 
 /**
  * `npm run cli -- <command>`: works with or without a running server. On the embedded database it
- * joins the server's PostgreSQL when one runs, or starts its own and stops it after.
+ * joins the server's PostgreSQL when one runs, or starts its own and stops it after. Arguments and
+ * configuration are checked before the ORM loads, so a typo is answered at once.
  */
 async function main(argv: string[]): Promise<number> {
   const { command, positional, options } = parseArgs(argv);
@@ -21,33 +21,57 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
+  let input: NewInstance | undefined;
+  if (command === 'instance:create') {
+    const name = positional[0];
+    if (!name || !options['admin-login'] || !options['admin-email']) {
+      console.error(`instance:create needs a name, --admin-login and --admin-email.\n\n${USAGE}`);
+      return 2;
+    }
+    input = {
+      name,
+      displayName: options['display-name'],
+      adminLogin: options['admin-login'],
+      adminEmail: options['admin-email'],
+      adminPassword: options['admin-password'],
+    };
+    const problem = newInstanceProblem(input);
+    if (problem) throw new CliError(problem);
+  }
   const config = new AppConfig();
+  return withDatabase(config, async (instances) => {
+    if (!input) {
+      for (const i of await instances.list()) console.log(`${i.name}\t${config.tenantOrigin(i.name)}/login\t${i.displayName}\t${i.users} users`);
+      return 0;
+    }
+    const created = await instances.create(input);
+    console.log(`Instance "${created.name}" created: ${config.tenantOrigin(created.name)}/login`);
+    console.log(`Administrator login: ${input.adminLogin}`);
+    if (created.generated) console.log(`Administrator password (shown once): ${created.password}`);
+    return 0;
+  });
+}
+
+type Instances = import('../tenancy/instances.service.js').InstancesService;
+
+/** Opens the database (migrated), runs `work` with the instances service, and closes everything. */
+async function withDatabase(config: AppConfig, work: (instances: Instances) => Promise<number>): Promise<number> {
+  await import('reflect-metadata');
+  const [{ MikroORM }, { ormConfig }, { migrate, openDatabase }, { InstanceError, InstancesService }] = await Promise.all([
+    import('@mikro-orm/postgresql'),
+    import('../config/mikro-orm.config.js'),
+    import('../database/database.js'),
+    import('../tenancy/instances.service.js'),
+  ]);
   const db = await openDatabase(config, 'cli');
   try {
     await migrate(db.url);
     const orm = await MikroORM.init(ormConfig(db.url, { pool: { min: 0, max: 2 } }));
     try {
-      const instances = new InstancesService(orm.em.fork());
-      if (command === 'instance:list') {
-        for (const i of await instances.list()) console.log(`${i.name}\t${config.tenantOrigin(i.name)}/login\t${i.displayName}\t${i.users} users`);
-        return 0;
-      }
-      const name = positional[0];
-      if (!name || !options['admin-login'] || !options['admin-email']) {
-        console.error(`instance:create needs a name, --admin-login and --admin-email.\n\n${USAGE}`);
-        return 2;
-      }
-      const created = await instances.create({
-        name,
-        displayName: options['display-name'],
-        adminLogin: options['admin-login'],
-        adminEmail: options['admin-email'],
-        adminPassword: options['admin-password'],
-      });
-      console.log(`Instance "${created.name}" created: ${config.tenantOrigin(created.name)}/login`);
-      console.log(`Administrator login: ${options['admin-login']}`);
-      if (created.generated) console.log(`Administrator password (shown once): ${created.password}`);
-      return 0;
+      return await work(new InstancesService(orm.em.fork()));
+    } catch (err) {
+      if (err instanceof InstanceError) throw new CliError(err.message);
+      throw err;
     } finally {
       await orm.close(true);
     }
@@ -59,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof InstanceError || err instanceof ConfigError || err instanceof EmbeddedPostgresError) console.error(`Error: ${err.message}`);
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof EmbeddedPostgresError) console.error(`Error: ${err.message}`);
     else console.error(err);
     process.exit(1);
   },

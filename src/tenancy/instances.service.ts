@@ -2,11 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../auth/password-hasher.js';
-import { passwordProblem } from '../auth/password-policy.js';
 import { sql, sqlOne } from '../database/sql.js';
 import { EVERYBODY } from '../groups/group.entity.js';
-import { isValidEmail, isValidLogin } from '../users/user-rules.js';
-import { instanceNameProblem } from './instance-name.js';
+import { newInstanceProblem, type NewInstance } from './new-instance.js';
 
 /** Roles every instance starts with; only Administrator may use the Security module. */
 export const STARTER_ROLES: { name: string; permissions: string[] }[] = [
@@ -18,13 +16,7 @@ export const STARTER_ROLES: { name: string; permissions: string[] }[] = [
 
 export class InstanceError extends Error {}
 
-export interface NewInstance {
-  name: string;
-  displayName?: string;
-  adminLogin: string;
-  adminEmail: string;
-  adminPassword?: string;
-}
+export type { NewInstance };
 
 /** Creates instances with their starter data: the operator's side of tenancy (CLI and demo seed). */
 @Injectable()
@@ -33,14 +25,10 @@ export class InstancesService {
 
   async create(input: NewInstance): Promise<{ id: number; name: string; password: string; generated: boolean }> {
     const name = input.name.trim();
-    const nameProblem = instanceNameProblem(name);
-    if (nameProblem) throw new InstanceError(`Instance name "${name}" ${nameProblem}.`);
-    if (!isValidLogin(input.adminLogin)) throw new InstanceError(`Admin login "${input.adminLogin}" may hold 1 to 64 letters, digits and . _ - @.`);
-    if (!isValidEmail(input.adminEmail)) throw new InstanceError(`Admin email "${input.adminEmail}" is not a valid email address.`);
     const generated = !input.adminPassword;
     const password = input.adminPassword ?? randomBytes(12).toString('base64url');
-    const weak = passwordProblem(password, { login: input.adminLogin, name: 'Administrator' });
-    if (weak) throw new InstanceError(`Admin password refused: ${weak}`);
+    const problem = newInstanceProblem({ ...input, adminPassword: password });
+    if (problem) throw new InstanceError(problem);
     const passwordHash = await hashPassword(password);
 
     const id = await this.em.fork().transactional(async (em) => {
