@@ -256,7 +256,7 @@ describe('sign-in (issue 3)', () => {
         { name: 'garbage', body: { _csrf: mine.slice(0, -2) + 'xx' } },
         { name: 'foreign origin', body: { _csrf: mine }, headers: { Origin: `http://${beta.host}` } },
         { name: 'evil origin', body: { _csrf: mine }, headers: { Origin: 'http://evil.com' } },
-        { name: 'null origin', body: { _csrf: mine }, headers: { Origin: 'null' } },
+        { name: 'null origin, cross-site', body: { _csrf: mine }, headers: { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' } },
         { name: 'null origin from a sibling', body: { _csrf: mine }, headers: { Origin: 'null', 'Sec-Fetch-Site': 'same-site' } },
         { name: 'same-site', body: { _csrf: mine }, headers: { 'Sec-Fetch-Site': 'same-site' } },
         { name: 'cross-site', body: { _csrf: mine }, headers: { 'Sec-Fetch-Site': 'cross-site' } },
@@ -545,6 +545,8 @@ describe('sign-in with an https BASE_URL', () => {
         .type('form')
         .send({ _csrf: csrfOf(page.text), login: acme.admin.login, password: acme.admin.password });
     expect((await post(`http://${acme.name}.erp.test`)).status).toBe(403);
+    // Over https a browser's `Origin: null` must come with Sec-Fetch-Site: same-origin.
+    expect((await post('null')).status).toBe(403);
     const res = await post(`https://${acme.name}.erp.test`);
     expect(res.status).toBe(303);
     expect(setCookies(res)['__Host-sid'].raw).toMatch(/;\s*Secure/i);

@@ -78,7 +78,7 @@ describe('invitations: send, mail, Create Account', () => {
     const page = await visitor.get(link.pathname);
     expect(page.status).toBe(200);
     expect(page.headers['cache-control']).toBe('no-store');
-    expect(page.headers['referrer-policy']).toBe('strict-origin');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect(page.text).toContain('Acme &amp; Sons &lt;Ltd&gt;');
     expect(page.text).toMatch(new RegExp(`<label for="login">Login</label>\\s*<input id="login" type="text" value="${user.login}" readonly`));
     expect(page.text).toMatch(/<label for="name">Name<\/label>\s*<input id="name" type="text" value="Jane Roe" readonly/);

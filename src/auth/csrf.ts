@@ -40,8 +40,10 @@ export function csrfMiddleware(config: AppConfig, forbid: (req: Request, res: Re
     const expected = expectedToken(req, res, false);
     const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : '';
     // Pages sent with Referrer-Policy: no-referrer (the Create Account page) make browsers post
-    // `Origin: null`; Sec-Fetch-Site, which no page can forge, then vouches for the same origin.
-    const originOk = !origin || origin === config.tenantOrigin(req.tenant.name) || (origin === 'null' && site === 'same-origin');
+    // `Origin: null`. Over https browsers add Sec-Fetch-Site, which no page can forge, and it must
+    // vouch for the same origin; plain-http development gets no fetch metadata, so the token alone decides.
+    const nullOriginOk = origin === 'null' && (site === 'same-origin' || (!site && !config.secureCookies));
+    const originOk = !origin || origin === config.tenantOrigin(req.tenant.name) || nullOriginOk;
     const siteOk = !site || site === 'same-origin' || site === 'none';
     // A page rendered in answer to the POST (a failed login, a form with errors, the 403 page's
     // Log out button) needs the valid token of this browser too.

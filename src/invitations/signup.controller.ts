@@ -35,7 +35,7 @@ export class SignupController {
     privatePage(res);
     const result = await this.signup.accept(tenant.id, token, form.password ?? '', form.confirmPassword ?? '', ip);
     if (result.kind === 'accepted') return res.redirect(303, `/login?notice=ready&login=${encodeURIComponent(result.login)}`);
-    if (result.kind === 'invalid') return invalid(res, tenant, token, result.login, result.name, result.errors);
+    if (result.kind === 'invalid') return invalid(res, tenant, token, result);
     dead(res, tenant, token, result.kind);
   }
 
@@ -49,13 +49,13 @@ export class SignupController {
 }
 
 /**
- * The token is in the URL: never cached, never sent on as a Referer (`strict-origin` sends the
- * origin only). Not `no-referrer`: with it browsers send `Origin: null` on the page's own form
- * posts, which the CSRF check rightly refuses, so nobody could create an account.
+ * The token is in the URL: never cached, never sent on as a Referer. Under no-referrer browsers
+ * post the page's own forms with `Origin: null`; the CSRF check accepts that only together with
+ * `Sec-Fetch-Site: same-origin`.
  */
 function privatePage(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Referrer-Policy', 'strict-origin');
+  res.setHeader('Referrer-Policy', 'no-referrer');
 }
 
 function dead(res: Response, tenant: Tenant, token: string, kind: DeadLink): void {
@@ -63,6 +63,7 @@ function dead(res: Response, tenant: Tenant, token: string, kind: DeadLink): voi
   res.status(page.status).render('invitations/link-dead', { layout: 'layouts/public', title: page.title, tenant, token: encodeURIComponent(token), kind, heading: page.title, text: page.text, used: kind === 'used' });
 }
 
-function invalid(res: Response, tenant: Tenant, token: string, login: string, name: string, errors: FieldErrors): void {
-  res.status(400).render('invitations/signup', { layout: 'layouts/public', title: 'Create Account', tenant, token, login, name, errors });
+function invalid(res: Response, tenant: Tenant, token: string, result: { login: string; name: string; expiresAt: Date | string; errors: FieldErrors }): void {
+  const { login, name, errors } = result;
+  res.status(400).render('invitations/signup', { layout: 'layouts/public', title: 'Create Account', tenant, token, login, name, errors, expiresAt: formatDate(result.expiresAt) });
 }

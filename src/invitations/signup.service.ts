@@ -15,7 +15,7 @@ export type LinkState = { kind: 'valid'; login: string; name: string; expiresAt:
 
 export type FieldErrors = Partial<Record<'password' | 'confirmPassword', string>>;
 
-export type AcceptResult = { kind: 'accepted'; login: string } | { kind: 'invalid'; login: string; name: string; errors: FieldErrors } | { kind: DeadLink };
+export type AcceptResult = { kind: 'accepted'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date | string; errors: FieldErrors } | { kind: DeadLink };
 
 const REQUESTS_PER_HOUR = 3;
 
@@ -53,7 +53,7 @@ export class SignupService {
     const problem = passwordProblem(password, { login: state.login, name: state.name });
     if (problem) errors.password = problem;
     else if (password !== confirmPassword) errors.confirmPassword = 'The passwords do not match.';
-    if (errors.password || errors.confirmPassword) return { kind: 'invalid', login: state.login, name: state.name, errors };
+    if (errors.password || errors.confirmPassword) return { kind: 'invalid', login: state.login, name: state.name, expiresAt: state.expiresAt, errors };
 
     const passwordHash = await hashPassword(password);
     const now = this.clock.now();

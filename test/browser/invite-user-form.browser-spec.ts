@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory } from '../support/factories.js';
-import { logIn, newPage, openInvitation, screenshot, startWorld, type BrowserWorld } from './support.js';
+import { logIn, newPage, screenshot, startWorld, type BrowserWorld } from './support.js';
 
 /**
  * Seed steps 1 to 5 (create a user of type Invitation Internal with two roles, Save and reload),
@@ -147,23 +147,6 @@ describe('Users: seed steps 1 to 5 in a browser', () => {
         expect(await table.getByText(label, { exact: true }).count(), label).toBeGreaterThan(0);
       }
       await screenshot(page, 'users-list');
-    } finally {
-      await context.close();
-    }
-  });
-
-  it('the Create Account page of an invitation (screenshot)', async () => {
-    const invitee = await userFactory(w.t.db, w.tenant, { login: 'tnguyen', name: 'Thao Nguyen', userType: 'Invitation Internal (No login)', roles: ['Worker'], password: null });
-    const path = await openInvitation(w, invitee.id);
-    const { context, page } = await newPage(w);
-    try {
-      await page.goto(path);
-      await page.getByRole('heading', { name: 'Create Account' }).waitFor();
-      expect(await page.getByLabel('Login', { exact: true }).inputValue()).toBe('tnguyen');
-      expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Thao Nguyen');
-      await page.getByLabel('Password', { exact: true }).waitFor();
-      await page.getByLabel('Confirm password', { exact: true }).waitFor();
-      await screenshot(page, 'signup');
     } finally {
       await context.close();
     }
