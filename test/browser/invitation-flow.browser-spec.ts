@@ -1,10 +1,8 @@
 import type { ParsedMail } from 'mailparser';
 import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantFactory } from '../support/factories.js';
 import { TestSmtp } from '../support/smtp.js';
-import { createTestApp } from '../support/test-app.js';
-import { BASE_HOST, launchBrowser, logIn, newPage, screenshot, seriousViolations, type BrowserWorld } from './support.js';
+import { BASE_HOST, logIn, newPage, screenshot, seriousViolations, startWorld, type BrowserWorld } from './support.js';
 
 /**
  * The whole seed (how-to-invite-a-user.md) in a real browser, with a real SMTP server: the
@@ -22,18 +20,7 @@ describe('seed: invite a user, from the admin form to the first login', () => {
 
   beforeAll(async () => {
     smtp = await TestSmtp.start();
-    const [t, browser] = await Promise.all([createTestApp({ baseHost: BASE_HOST, env: { SMTP_URL: smtp.url } }), launchBrowser()]);
-    const tenant = await tenantFactory(t, INSTANCE);
-    w = {
-      t,
-      browser,
-      tenant,
-      origin: `http://${tenant.host}`,
-      async close() {
-        await browser.close();
-        await t.close();
-      },
-    };
+    w = await startWorld(INSTANCE, { SMTP_URL: smtp.url });
   });
   afterAll(async () => {
     await w?.close();

@@ -34,8 +34,8 @@ export interface BrowserWorld {
 }
 
 /** The real app on its own database, one instance with its admin, and one browser. */
-export async function startWorld(instance: { name?: string; displayName?: string } = {}): Promise<BrowserWorld> {
-  const [t, browser] = await Promise.all([createTestApp({ baseHost: BASE_HOST }), launchBrowser()]);
+export async function startWorld(instance: { name?: string; displayName?: string } = {}, env: Record<string, string> = {}): Promise<BrowserWorld> {
+  const [t, browser] = await Promise.all([createTestApp({ baseHost: BASE_HOST, env }), launchBrowser()]);
   const tenant = await tenantFactory(t, instance);
   return {
     t,

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
@@ -12,6 +11,7 @@ import { configureApp } from '../../src/app.setup.js';
 import { Clock } from '../../src/common/clock.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { ensureDatabase, migrate, withDatabase } from '../../src/database/database.js';
+import { freePort } from '../../src/database/embedded-postgres.js';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -37,16 +37,7 @@ export async function freshDatabase(): Promise<string> {
   return url;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /**
  * Boots the real AppModule exactly as main.ts does (configureApp), on its own database, listening
