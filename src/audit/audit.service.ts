@@ -21,19 +21,28 @@ export class AuditService {
 
   /** Written in the caller's transaction when `em` is given, so the log and the change commit together. */
   async record(entry: AuditEntry, em: EntityManager = this.em): Promise<void> {
+    await this.recordMany([entry], em);
+  }
+
+  /** Several lines in one statement (bulk actions). */
+  async recordMany(entries: AuditEntry[], em: EntityManager = this.em): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map((e) => ({
+      tenant_id: e.tenantId,
+      event: e.event,
+      actor_id: e.actor?.id ?? null,
+      actor_login: e.actor?.login ?? null,
+      target_type: e.target?.type ?? null,
+      target_id: e.target?.id ?? null,
+      ip: e.ip ?? null,
+      details: e.details ?? null,
+    }));
     await sql(
       em,
-      'insert into audit_event (tenant_id, event, actor_id, actor_login, target_type, target_id, ip, details) values (?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        entry.tenantId,
-        entry.event,
-        entry.actor?.id ?? null,
-        entry.actor?.login ?? null,
-        entry.target?.type ?? null,
-        entry.target?.id ?? null,
-        entry.ip ?? null,
-        entry.details ? JSON.stringify(entry.details) : null,
-      ],
+      `insert into audit_event (tenant_id, event, actor_id, actor_login, target_type, target_id, ip, details)
+       select x.tenant_id, x.event, x.actor_id, x.actor_login, x.target_type, x.target_id, x.ip, x.details
+       from jsonb_to_recordset(?::jsonb) as x(tenant_id int, event text, actor_id int, actor_login text, target_type text, target_id int, ip text, details jsonb)`,
+      [JSON.stringify(rows)],
     );
   }
 

@@ -12,7 +12,10 @@ export async function sqlOne<T = Record<string, unknown>>(em: EntityManager, que
   return (await sql<T>(em, query, params))[0];
 }
 
-/** An integer list as one PostgreSQL array parameter (`?::int[]`); the driver would otherwise spread a JS array. */
-export function intArray(values: number[]): string {
-  return `{${values.map((v) => Math.trunc(Number(v))).filter(Number.isFinite).join(',')}}`;
+/**
+ * A list as one PostgreSQL array literal, for `?::int[]` / `?::text[]`: the driver would otherwise
+ * spread a JS array into a list of placeholders.
+ */
+export function pgArray(values: (string | number)[]): string {
+  return '{' + values.map((v) => (typeof v === 'number' ? String(Math.trunc(v)) : '"' + v.replace(/[\\"]/g, '\\$&') + '"')).join(',') + '}';
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql, sqlOne } from '../database/sql.js';
+import { pgArray, sql, sqlOne } from '../database/sql.js';
 import type { InvitationState } from './invitation.entity.js';
 
 /** A user as the invitation rules see them. */
@@ -53,11 +53,6 @@ export interface LatestInvitationRow {
   sent_by_login: string | null;
 }
 
-/** A PostgreSQL array literal: the query layer would spread a JS array into a list of placeholders. */
-export function pgArray(values: (string | number)[]): string {
-  return '{' + values.map((v) => (typeof v === 'number' ? String(v) : '"' + v.replace(/[\\"]/g, '\\$&') + '"')).join(',') + '}';
-}
-
 /** The ORM's driver hands timestamps over as text. */
 function toDate(value: Date | string | null): Date | null {
   return value === null || value === undefined ? null : value instanceof Date ? value : new Date(value);
@@ -68,9 +63,25 @@ const OPEN = `('queued', 'sending', 'sent', 'failed')`;
 /** Queries on invitations (which are also the mail queue). Every method takes the transaction's EntityManager; tenant-owned lookups take the tenant. */
 @Injectable()
 export class InvitationsRepository {
-  /** Locks the user's row for the rest of the transaction: sends, revokes and acceptance of one user happen one at a time. */
+  /** Locks the user's row for the rest of the transaction. */
   async lockUser(em: EntityManager, tenantId: number, userId: number): Promise<boolean> {
     return !!(await sqlOne(em, 'select id from app_user where tenant_id = ? and id = ? for update', [tenantId, userId]));
+  }
+
+  /**
+   * The users to invite, locked for the rest of the transaction (in id order, so two bulk sends
+   * cannot deadlock): sends, revokes and acceptance of one user happen one at a time.
+   */
+  async lockInvitees(em: EntityManager, tenantId: number, userIds: number[]): Promise<InviteeRow[]> {
+    return sql<InviteeRow>(
+      em,
+      `select u.id, u.login, u.name, u.email, u.user_type,
+              coalesce((select array_agg(r.name order by r.name) from user_role ur join role r on r.id = ur.role_id
+                        where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as role_names,
+              exists (select 1 from invitation i where i.tenant_id = u.tenant_id and i.user_id = u.id and i.status = 'accepted') as accepted
+       from app_user u where u.tenant_id = ? and u.id = any(?::int[]) order by u.id for update of u`,
+      [tenantId, pgArray(userIds)],
+    );
   }
 
   async findInvitee(em: EntityManager, tenantId: number, userId: number): Promise<InviteeRow | undefined> {
@@ -85,31 +96,39 @@ export class InvitationsRepository {
     );
   }
 
-  async hasAny(em: EntityManager, tenantId: number, userId: number): Promise<boolean> {
-    return !!(await sqlOne(em, 'select 1 from invitation where tenant_id = ? and user_id = ? limit 1', [tenantId, userId]));
+  /** Of these users, those who were invited before (so this one is a resend). */
+  async invitedBefore(em: EntityManager, tenantId: number, userIds: number[]): Promise<Set<number>> {
+    const rows = await sql<{ user_id: number }>(em, 'select distinct user_id from invitation where tenant_id = ? and user_id = any(?::int[])', [tenantId, pgArray(userIds)]);
+    return new Set(rows.map((r) => r.user_id));
   }
 
-  /** Kills every open invitation of the user (their links stop working); returns how many. */
-  async revokeOpen(em: EntityManager, tenantId: number, userId: number, at: Date): Promise<number> {
-    const rows = await sql(em, `update invitation set status = 'revoked', revoked_at = ?, locked_until = null where tenant_id = ? and user_id = ? and status in ${OPEN} returning id`, [
-      at,
-      tenantId,
-      userId,
-    ]);
+  /** Kills every open invitation of these users (their links stop working); returns how many. */
+  async revokeOpen(em: EntityManager, tenantId: number, userIds: number[], at: Date): Promise<number> {
+    const rows = await sql(
+      em,
+      `update invitation set status = 'revoked', revoked_at = ?, locked_until = null where tenant_id = ? and user_id = any(?::int[]) and status in ${OPEN} returning id`,
+      [at, tenantId, pgArray(userIds)],
+    );
     return rows.length;
   }
 
-  async insertQueued(em: EntityManager, tenantId: number, userId: number, roleNames: string[], sentById: number): Promise<number> {
-    const row = await sqlOne<{ id: number }>(
+  /** One queued invitation (= mail job) per user, with the roles it grants; returns user id -> invitation id. */
+  async insertQueued(em: EntityManager, tenantId: number, invitees: { id: number; role_names: string[] }[], sentById: number): Promise<Map<number, number>> {
+    const rows = await sql<{ id: number; user_id: number }>(
       em,
-      `insert into invitation (tenant_id, user_id, status, role_names, sent_by_id, next_attempt_at) values (?, ?, 'queued', ?::text[], ?, now()) returning id`,
-      [tenantId, userId, pgArray(roleNames), sentById],
+      `insert into invitation (tenant_id, user_id, status, role_names, sent_by_id, next_attempt_at)
+       select ?, x.id, 'queued', x.role_names, ?, now() from jsonb_to_recordset(?::jsonb) as x(id int, role_names text[])
+       returning id, user_id`,
+      [tenantId, sentById, JSON.stringify(invitees.map((i) => ({ id: i.id, role_names: i.role_names })))],
     );
-    return row!.id;
+    return new Map(rows.map((r) => [r.user_id, r.id]));
   }
 
-  async clearRequested(em: EntityManager, tenantId: number, userId: number): Promise<void> {
-    await sql(em, 'update app_user set invitation_requested_at = null where tenant_id = ? and id = ? and invitation_requested_at is not null', [tenantId, userId]);
+  async clearRequested(em: EntityManager, tenantId: number, userIds: number[]): Promise<void> {
+    await sql(em, 'update app_user set invitation_requested_at = null where tenant_id = ? and id = any(?::int[]) and invitation_requested_at is not null', [
+      tenantId,
+      pgArray(userIds),
+    ]);
   }
 
   async latestByUser(em: EntityManager, tenantId: number, userIds: number[]): Promise<LatestInvitationRow[]> {

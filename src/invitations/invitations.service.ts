@@ -72,59 +72,69 @@ export class InvitationsService {
     };
   }
 
-  /**
-   * Queues the invitation mail in one transaction with everything it implies: earlier open
-   * invitations are revoked (their links die), the roles are recorded, the audit line is written.
-   */
+  /** Queues one invitation mail (see `queue`); 404 for a user of another instance. */
   async send(tenantId: number, actor: Actor, userId: number, ip: string): Promise<SendResult> {
-    const result = await this.em.transactional(async (em): Promise<SendResult> => {
-      if (!(await this.repo.lockUser(em, tenantId, userId))) throw new NotFoundException();
-      const user = (await this.repo.findInvitee(em, tenantId, userId))!;
-      const code = refusalOf(user);
-      if (code) return { ok: false, code, user };
-      const existed = await this.repo.hasAny(em, tenantId, userId);
-      await this.repo.revokeOpen(em, tenantId, userId, this.clock.now());
-      const invitationId = await this.repo.insertQueued(em, tenantId, userId, user.role_names, actor.id);
-      await this.repo.clearRequested(em, tenantId, userId);
-      await this.audit.record(
-        {
-          tenantId,
-          event: existed ? 'invitation_resent' : 'invitation_sent',
-          actor,
-          target: { type: 'user', id: userId },
-          ip,
-          details: { invitationId, login: user.login, email: user.email, roles: user.role_names },
-        },
-        em,
-      );
-      return { ok: true, invitationId, user };
-    });
-    if (result.ok) this.worker.kick();
+    const result = (await this.queue(tenantId, actor, [userId], ip)).get(userId);
+    if (!result) throw new NotFoundException();
     return result;
   }
 
-  /** Sends to each selected user on its own (one refusal does not stop the others); ids of other instances are "not found". */
+  /** Sends to each selected user (one refusal does not stop the others); ids of other instances are "not found". */
   async sendMany(tenantId: number, actor: Actor, userIds: number[], ip: string): Promise<BulkResult> {
-    const result: BulkResult = { queued: [], skipped: [] };
-    for (const id of [...new Set(userIds)].slice(0, BULK_MAX)) {
-      try {
-        const sent = await this.send(tenantId, actor, id, ip);
-        const who = { id, login: sent.user.login, name: sent.user.name };
-        if (sent.ok) result.queued.push(who);
-        else result.skipped.push({ ...who, reason: INVITATION_MESSAGES[sent.code] });
-      } catch (err) {
-        if (!(err instanceof NotFoundException)) throw err;
-        result.skipped.push({ id, reason: 'Not found: this user does not exist (any more).' });
-      }
+    const ids = [...new Set(userIds)].slice(0, BULK_MAX);
+    const results = await this.queue(tenantId, actor, ids, ip);
+    const bulk: BulkResult = { queued: [], skipped: [] };
+    for (const id of ids) {
+      const sent = results.get(id);
+      if (!sent) bulk.skipped.push({ id, reason: 'Not found: this user does not exist (any more).' });
+      else if (sent.ok) bulk.queued.push({ id, login: sent.user.login, name: sent.user.name });
+      else bulk.skipped.push({ id, login: sent.user.login, name: sent.user.name, reason: INVITATION_MESSAGES[sent.code] });
     }
-    return result;
+    return bulk;
+  }
+
+  /**
+   * Queues invitation mails in one transaction with everything they imply, a statement per step
+   * whatever the number of users: earlier open invitations are revoked (their links die), the
+   * roles are recorded, requests for a new invitation are cleared, the audit lines are written.
+   */
+  private async queue(tenantId: number, actor: Actor, userIds: number[], ip: string): Promise<Map<number, SendResult>> {
+    const results = new Map<number, SendResult>();
+    await this.em.transactional(async (em) => {
+      const users = await this.repo.lockInvitees(em, tenantId, userIds);
+      const eligible = users.filter((user) => {
+        const code = refusalOf(user);
+        if (code) results.set(user.id, { ok: false, code, user });
+        return !code;
+      });
+      if (eligible.length === 0) return;
+      const ids = eligible.map((u) => u.id);
+      const resent = await this.repo.invitedBefore(em, tenantId, ids);
+      await this.repo.revokeOpen(em, tenantId, ids, this.clock.now());
+      const invitationIds = await this.repo.insertQueued(em, tenantId, eligible, actor.id);
+      await this.repo.clearRequested(em, tenantId, ids);
+      await this.audit.recordMany(
+        eligible.map((user) => ({
+          tenantId,
+          event: resent.has(user.id) ? 'invitation_resent' : 'invitation_sent',
+          actor,
+          target: { type: 'user', id: user.id },
+          ip,
+          details: { invitationId: invitationIds.get(user.id), login: user.login, email: user.email, roles: user.role_names },
+        })),
+        em,
+      );
+      for (const user of eligible) results.set(user.id, { ok: true, invitationId: invitationIds.get(user.id)!, user });
+    });
+    if ([...results.values()].some((r) => r.ok)) this.worker.kick();
+    return results;
   }
 
   /** Kills the user's open invitation. False when there was none. */
   async revoke(tenantId: number, actor: Actor, userId: number, ip: string): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await this.repo.lockUser(em, tenantId, userId))) throw new NotFoundException();
-      const count = await this.repo.revokeOpen(em, tenantId, userId, this.clock.now());
+      const count = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
       if (count === 0) return false;
       await this.audit.record({ tenantId, event: 'invitation_revoked', actor, target: { type: 'user', id: userId }, ip }, em);
       return true;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { intArray, sql, sqlOne } from '../database/sql.js';
+import { pgArray, sql, sqlOne } from '../database/sql.js';
 
 export interface RoleRow {
   id: number;
@@ -61,7 +61,7 @@ export class RolesRepository {
   /** Names of the given role ids that belong to this tenant; ids of other tenants are simply absent. */
   async namesOf(tenantId: number, ids: number[], em: EntityManager = this.em): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await sql<{ id: number; name: string }>(em, 'select id, name from role where tenant_id = ? and id = any(?::int[])', [tenantId, intArray(ids)]);
+    const rows = await sql<{ id: number; name: string }>(em, 'select id, name from role where tenant_id = ? and id = any(?::int[])', [tenantId, pgArray(ids)]);
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 }

@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import type { SessionUser } from '../common/request-context.js';
 import type { FieldErrors } from '../common/validate-form.js';
-import { intArray, sql, sqlOne } from '../database/sql.js';
+import { pgArray, sql, sqlOne } from '../database/sql.js';
 import { RolesRepository } from '../roles/roles.repository.js';
 import type { UserFormDto } from './dto/user-form.dto.js';
 import { UsersRepository, type UserRecord } from './users.repository.js';
@@ -79,9 +79,9 @@ export class UsersService {
   }
 
   private async replaceRoles(em: EntityManager, tenantId: number, userId: number, roleIds: number[]): Promise<void> {
-    await sql(em, 'delete from user_role where tenant_id = ? and user_id = ? and not (role_id = any(?::int[]))', [tenantId, userId, intArray(roleIds)]);
+    await sql(em, 'delete from user_role where tenant_id = ? and user_id = ? and not (role_id = any(?::int[]))', [tenantId, userId, pgArray(roleIds)]);
     if (roleIds.length) {
-      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) select ?, ?, unnest(?::int[]) on conflict do nothing', [tenantId, userId, intArray(roleIds)]);
+      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) select ?, ?, unnest(?::int[]) on conflict do nothing', [tenantId, userId, pgArray(roleIds)]);
     }
   }
 
