@@ -5,6 +5,7 @@ import { Clock } from '../common/clock.js';
 import { formatDate } from '../common/views.js';
 import { AppConfig } from '../config/app-config.js';
 import { renderInvitationMail } from '../mail/mail-templates.js';
+import { SMTP_CONNECTIONS } from '../mail/mail-options.js';
 import { MailService, smtpReason } from '../mail/mail.service.js';
 import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
 import { InvitationsRepository, type DueInvitationRow } from './invitations.repository.js';
@@ -92,7 +93,7 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
       });
   }
 
-  /** Claims and delivers one batch; returns how many mails went out. */
+  /** Claims and delivers one batch, a few mails at a time; returns how many went out. */
   async runOnce(): Promise<number> {
     const em = this.em.fork();
     const rows = await this.repo.claimDue(em, BATCH, MAX_ATTEMPTS, this.config.mailLeaseSeconds);
@@ -100,14 +101,18 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
     if (rows.length === BATCH) this.again = true;
     // Rows not reached within half the lease go back to the queue before another process may take them.
     const giveBackAt = Date.now() + (this.config.mailLeaseSeconds * 1000) / 2;
+    const giveBack: number[] = [];
+    let next = 0;
     let sent = 0;
-    for (let i = 0; i < rows.length; i++) {
-      if (this.stopped || Date.now() > giveBackAt) {
-        await this.repo.release(em, rows.slice(i).map((r) => r.id));
-        break;
+    const lane = async () => {
+      while (next < rows.length) {
+        const row = rows[next++];
+        if (this.stopped || Date.now() > giveBackAt) giveBack.push(row.id);
+        else if (await this.deliver(this.em.fork(), row)) sent++;
       }
-      if (await this.deliver(em, rows[i])) sent++;
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(SMTP_CONNECTIONS, rows.length) }, lane));
+    if (giveBack.length) await this.repo.release(em, giveBack);
     return sent;
   }
 
