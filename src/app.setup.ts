@@ -57,9 +57,12 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
   app.use(sessionMiddleware(config, app.get<pg.Pool>(PG_POOL)));
   app.use(sessionTimeouts(config, clock));
-  app.use(passport.initialize());
+  // Passport only where there is a session (anonymous page views have none).
+  const passportInit = passport.initialize();
   const passportSession = passport.session();
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => (req.session ? passportSession(req, res, next) : next()));
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    req.session ? passportInit(req, res, () => passportSession(req, res, next)) : next(),
+  );
   app.use(enrichLogContext);
   app.use(csrfMiddleware(config, (req, res) => renderClientError(req, res, 403, 'This form is no longer valid. Go back, reload the page and try again.')));
   // Pages that depend on who is logged in are never cached.

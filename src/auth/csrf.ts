@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -20,7 +20,7 @@ export function csrfMiddleware(config: AppConfig, forbid: (req: Request, res: Re
     if (req.session?.passport?.user) return sign('session:' + req.sessionID);
     let seed = readCookie(req, cookieName);
     if (!seed && create) {
-      seed = randomBytes(18).toString('base64url');
+      seed = randomUUID(); // 122 random bits from Node's buffered CSPRNG
       res.cookie(cookieName, seed, { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' });
     }
     // Bound to the instance too, so a token and cookie pair taken from one instance is no use on another.

@@ -15,7 +15,7 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
  * with the tenant id: a cookie replayed on another instance's host is dropped before the store is
  * even asked, so it means nothing there and its own session stays untouched.
  */
-export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHandler[] {
+export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHandler {
   const PgStore = connectPgSimple(session);
   const name = config.secureCookies ? '__Host-sid' : 'sid';
   const store = new PgStore({
@@ -37,21 +37,27 @@ export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHand
     genid: (req) => `${req.tenant!.id}.${randomBytes(24).toString('base64url')}`,
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' },
   });
-  const dropForeignCookie = (req: Request, _res: Response, next: NextFunction) => {
+  // One middleware: drop a session cookie of another instance, and skip the session entirely for
+  // an anonymous page view (no cookie, nothing to save), so it costs no store round trip.
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.tenant) return next();
+    let hasSession = false;
     const header = req.headers.cookie;
-    if (header && req.tenant) {
+    if (header) {
       req.headers.cookie = header
         .split(';')
         .filter((part) => {
           const [key, value = ''] = part.trim().split('=');
-          return key !== name || decodeURIComponent(value).startsWith(`s:${req.tenant!.id}.`);
+          if (key !== name) return true;
+          const mine = decodeURIComponent(value).startsWith(`s:${req.tenant!.id}.`);
+          hasSession ||= mine;
+          return mine;
         })
         .join(';');
     }
-    next();
+    if (!hasSession && (req.method === 'GET' || req.method === 'HEAD')) return next();
+    handler(req, res, next);
   };
-  const onlyOnTenantHosts = (req: Request, res: Response, next: NextFunction) => (req.tenant ? handler(req, res, next) : next());
-  return [dropForeignCookie, onlyOnTenantHosts];
 }
 
 /** Ends a session past its idle timeout or its absolute lifetime; marks the request so the login page can say so. */

@@ -1,5 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+
+// Request ids: a random prefix per process and a counter, unique across replicas without a syscall per request.
+const ID_PREFIX = randomBytes(4).toString('hex');
+let requestCounter = 0;
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -36,7 +40,7 @@ const SECRET_PATH = /^(\/invitation\/)[^/?#]+/;
 export function requestContext(logRequests: boolean) {
   const logger = new Logger('Http');
   return (req: Request, res: Response, next: NextFunction) => {
-    const ctx: LogContext = { requestId: randomBytes(8).toString('hex') };
+    const ctx: LogContext = { requestId: `${ID_PREFIX}-${(++requestCounter).toString(36)}` };
     res.setHeader('X-Request-Id', ctx.requestId);
     if (logRequests) {
       const started = process.hrtime.bigint();

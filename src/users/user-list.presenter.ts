@@ -30,9 +30,12 @@ export class UserListPresenter {
     const sort = (typeof query.sort === 'string' && query.sort in SORT_COLUMNS ? query.sort : 'login') as UserSort;
     const dir = query.dir === 'desc' ? 'desc' : 'asc';
     const requestedPage = Math.max(1, Math.min(100_000, Number.parseInt(String(query.page ?? '1'), 10) || 1));
-    const { rows, total } = await this.users.page(tenantId, { search: search || undefined, sort, dir, page: requestedPage, pageSize: PAGE_SIZE });
+    const fetch = (page: number) => this.users.page(tenantId, { search: search || undefined, sort, dir, page, pageSize: PAGE_SIZE });
+    let { rows, total, more } = await fetch(requestedPage);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    const page = Math.min(requestedPage, pages);
+    // Past the counted matches of a broad search, Next stays while a full page came back.
+    const page = more ? requestedPage : Math.min(requestedPage, pages);
+    if (page !== requestedPage) ({ rows, total, more } = await fetch(page));
     const now = this.clock.now();
     const link = (changes: Record<string, string | number | undefined>) => {
       const params = new URLSearchParams();
@@ -53,10 +56,11 @@ export class UserListPresenter {
       total,
       page,
       pages,
-      first: total === 0 ? 0 : (page - 1) * PAGE_SIZE + 1,
-      last: Math.min(total, page * PAGE_SIZE),
+      first: rows.length === 0 ? 0 : (page - 1) * PAGE_SIZE + 1,
+      last: (page - 1) * PAGE_SIZE + rows.length,
       prev: page > 1 ? link({ page: page - 1 }) : undefined,
-      next: page < pages ? link({ page: page + 1 }) : undefined,
+      next: page < pages || (more && rows.length === PAGE_SIZE) ? link({ page: page + 1 }) : undefined,
+      more,
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
       rows: rows.map((row) => {

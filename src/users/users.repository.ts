@@ -3,6 +3,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { SessionUser } from '../common/request-context.js';
 import { sql, sqlOne } from '../database/sql.js';
 
+export const SEARCH_COUNT_CAP = 1000;
+
 export const SORT_COLUMNS = { login: 'lower(u.login)', name: 'lower(u.name)', email: 'lower(u.email)', type: 'u.user_type' } as const;
 export type UserSort = keyof typeof SORT_COLUMNS;
 
@@ -66,7 +68,7 @@ export class UsersRepository {
   }
 
   /** One page of the users navigator: plain rows, the latest invitation of each joined in the same query. */
-  async page(tenantId: number, query: UserListQuery): Promise<{ rows: UserListRow[]; total: number }> {
+  async page(tenantId: number, query: UserListQuery): Promise<{ rows: UserListRow[]; total: number; more: boolean }> {
     const params: unknown[] = [tenantId];
     let where = 'u.tenant_id = ?';
     if (query.search) {
@@ -88,9 +90,14 @@ export class UsersRepository {
          where ${where} order by ${order} limit ? offset ?`,
         [...params, query.pageSize, (query.page - 1) * query.pageSize],
       ),
-      sqlOne<{ total: number }>(this.em, `select count(*)::int as total from app_user u where ${where}`, params),
+      // A search counts at most SEARCH_COUNT_CAP + 1 matches: the exact number of a broad search is not worth a scan.
+      query.search
+        ? sqlOne<{ total: number }>(this.em, `select count(*)::int as total from (select 1 from app_user u where ${where} limit ?) m`, [...params, SEARCH_COUNT_CAP + 1])
+        : sqlOne<{ total: number }>(this.em, `select count(*)::int as total from app_user u where ${where}`, params),
     ]);
-    return { rows, total: count?.total ?? 0 };
+    const total = count?.total ?? 0;
+    const more = !!query.search && total > SEARCH_COUNT_CAP;
+    return { rows, total: more ? SEARCH_COUNT_CAP : total, more };
   }
 
   async findById(tenantId: number, id: number): Promise<UserRecord | undefined> {
