@@ -22,7 +22,7 @@ export interface UserListRow {
   name: string;
   email: string | null;
   user_type: string;
-  invitation_requested_at: Date | null;
+  invitation_requested_at: string | null;
   invitation_status: string | null;
   invitation_expires_at: string | null;
   invitation_error: string | null;
@@ -77,24 +77,24 @@ export class UsersRepository {
       params.push(like, like, like);
     }
     const order = `${SORT_COLUMNS[query.sort]} ${query.dir === 'desc' ? 'desc' : 'asc'}, u.id ${query.dir === 'desc' ? 'desc' : 'asc'}`;
-    const [rows, count] = await Promise.all([
-      sql<UserListRow>(
-        this.em,
-        `select u.id, u.login, u.name, u.email, u.user_type, u.invitation_requested_at,
+    // One round trip: the page as JSON and the count (a search counts at most SEARCH_COUNT_CAP + 1
+    // matches: the exact number of a broad search is not worth a scan).
+    const counted = query.search ? `select count(*) from (select 1 from app_user u where ${where} limit ${SEARCH_COUNT_CAP + 1}) m` : `select count(*) from app_user u where ${where}`;
+    const result = await sqlOne<{ total: number; rows: UserListRow[] }>(
+      this.em,
+      `select (${counted})::int as total, coalesce((select json_agg(p) from (
+         select u.id, u.login, u.name, u.email, u.user_type, u.invitation_requested_at,
                 i.status as invitation_status, i.expires_at as invitation_expires_at, i.last_error as invitation_error
          from app_user u
          left join lateral (
            select status, expires_at, last_error from invitation i
            where i.tenant_id = u.tenant_id and i.user_id = u.id order by i.id desc limit 1
          ) i on true
-         where ${where} order by ${order} limit ? offset ?`,
-        [...params, query.pageSize, (query.page - 1) * query.pageSize],
-      ),
-      // A search counts at most SEARCH_COUNT_CAP + 1 matches: the exact number of a broad search is not worth a scan.
-      query.search
-        ? sqlOne<{ total: number }>(this.em, `select count(*)::int as total from (select 1 from app_user u where ${where} limit ?) m`, [...params, SEARCH_COUNT_CAP + 1])
-        : sqlOne<{ total: number }>(this.em, `select count(*)::int as total from app_user u where ${where}`, params),
-    ]);
+         where ${where} order by ${order} limit ? offset ?) p), '[]') as rows`,
+      [...params, ...params, query.pageSize, (query.page - 1) * query.pageSize],
+    );
+    const rows = typeof result!.rows === 'string' ? (JSON.parse(result!.rows) as UserListRow[]) : result!.rows;
+    const count = { total: result!.total };
     const total = count?.total ?? 0;
     const more = !!query.search && total > SEARCH_COUNT_CAP;
     return { rows, total: more ? SEARCH_COUNT_CAP : total, more };
