@@ -1,10 +1,18 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 
-// 49,000 most common passwords from zxcvbn-ts, shipped in node_modules: checked offline.
-const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+// 49,000 most common passwords from zxcvbn-ts, shipped in node_modules: checked offline. Loaded on
+// first use (signup, command line), so the many processes that never set a password do not hold it.
+let common: Set<string> | undefined;
+function commonPasswords(): Set<string> {
+  if (!common) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as { dictionary: Record<string, string[]> };
+    common = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  }
+  return common;
+}
 
 /**
  * Why a new password is refused, or undefined when it is fine. NIST 800-63B: length only, no
@@ -15,12 +23,12 @@ export function passwordProblem(password: string, context: { login: string; name
   if (length < PASSWORD_MIN) return `Use at least ${PASSWORD_MIN} characters.`;
   if (length > PASSWORD_MAX) return `Use at most ${PASSWORD_MAX} characters.`;
   const lower = password.toLowerCase();
-  if (COMMON.has(lower)) return 'This password is one of the most commonly used passwords. Choose a less common one.';
+  if (commonPasswords().has(lower)) return 'This password is one of the most commonly used passwords. Choose a less common one.';
   const own = [context.login, context.name].map((w) => w.trim().toLowerCase()).filter(Boolean);
   if (own.includes(lower) || own.includes(lower.replace(/\s+/g, ''))) return 'Your password must not be your login or your name.';
   return undefined;
 }
 
 export function commonPasswordCount(): number {
-  return COMMON.size;
+  return commonPasswords().size;
 }
