@@ -19,8 +19,9 @@ export class AuthService {
   async authenticate(tenant: Tenant, login: string, password: string, ip: string): Promise<SessionUser | undefined> {
     const accountKey = LoginThrottleService.accountKey(tenant.id, login);
     const addressKey = LoginThrottleService.addressKey(ip);
-    const allowed = await this.throttle.allows(accountKey, addressKey);
-    const user = allowed ? await this.users.findForLogin(tenant.id, login) : undefined;
+    // Both reads at once; a throttled attempt then goes on exactly like a failed one.
+    const [{ allowed, accountFailures }, found] = await Promise.all([this.throttle.check(accountKey, addressKey), this.users.findForLogin(tenant.id, login)]);
+    const user = allowed ? found : undefined;
     const passwordOk = await verifyPassword(user?.password_hash, password);
 
     if (!allowed || !user || !passwordOk || !canLogIn(user.user_type)) {
@@ -29,9 +30,11 @@ export class AuthService {
       await this.audit.record({ tenantId: tenant.id, event: 'authn_login_fail', target: user ? { type: 'user', id: user.id } : null, ip, details: { login: login.slice(0, 64), reason } });
       return undefined;
     }
-    await this.throttle.recordSuccess(accountKey);
-    const sessionUser = await this.users.findSessionUser(tenant.id, user.id);
-    await this.audit.record({ tenantId: tenant.id, event: 'authn_login_success', actor: { id: user.id, login: user.login }, ip });
+    const [sessionUser] = await Promise.all([
+      this.users.findSessionUser(tenant.id, user.id),
+      accountFailures > 0 ? this.throttle.recordSuccess(accountKey) : undefined,
+      this.audit.record({ tenantId: tenant.id, event: 'authn_login_success', actor: { id: user.id, login: user.login }, ip }),
+    ]);
     return sessionUser;
   }
 }

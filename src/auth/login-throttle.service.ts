@@ -34,8 +34,8 @@ export class LoginThrottleService {
     return `addr:${ip}`;
   }
 
-  /** True when the attempt may go on to the password check. */
-  async allows(accountKey: string, addressKey: string): Promise<boolean> {
+  /** Whether the attempt may go on to the password check, and the account's failures so far. */
+  async check(accountKey: string, addressKey: string): Promise<{ allowed: boolean; accountFailures: number }> {
     const now = this.clock.now().getTime();
     // Times as epoch milliseconds: the driver hands timestamps back as strings, which compare as NaN.
     const rows = await sql<{ key: string; failures: number; last_failure_ms: number; locked_until_ms: number | null }>(
@@ -45,13 +45,14 @@ export class LoginThrottleService {
        from login_throttle where key in (?, ?)`,
       [accountKey, addressKey],
     );
-    return rows.every((row) => {
+    const allowed = rows.every((row) => {
       if (row.locked_until_ms !== null && row.locked_until_ms > now) return false;
       if (row.key === accountKey && row.failures >= SLOWDOWN_AFTER && row.locked_until_ms === null) {
         return now >= row.last_failure_ms + delaySeconds(row.failures) * 1000;
       }
       return true;
     });
+    return { allowed, accountFailures: rows.find((r) => r.key === accountKey)?.failures ?? 0 };
   }
 
   async recordFailure(accountKey: string, addressKey: string): Promise<void> {
