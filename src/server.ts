@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -22,17 +23,17 @@ export async function runServer(config: AppConfig): Promise<void> {
     process.exit(code);
   };
   // Handlers go in before the slow part of the start, so a stop while starting still stops the
-  // embedded database. Nest closes the HTTP server (in-flight requests finish) and the ORM first.
+  // embedded database. Order: stop accepting and let requests in flight finish (Nest would close the
+  // ORM before its listener), then Nest's hooks (mail worker, ORM), then the embedded database.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received, shutting down`);
-      // Refuse new connections now: Nest closes the listener only after every onModuleDestroy
-      // (the mail worker finishing its batch). Requests in flight still finish before app.close() resolves.
-      app?.getHttpServer().close();
-      (app ? app.close() : Promise.resolve()).then(
-        () => stop(0),
-        () => stop(1),
-      );
+      drain(app?.getHttpServer())
+        .then(() => app?.close())
+        .then(
+          () => stop(0),
+          () => stop(1),
+        );
     });
   }
   try {
@@ -47,4 +48,21 @@ export async function runServer(config: AppConfig): Promise<void> {
     else logger.error((err as Error).stack ?? String(err));
     await stop(1);
   }
+}
+
+/** Refuses new connections and resolves once the requests in flight are answered (at most DRAIN_MS). */
+const DRAIN_MS = 25_000;
+function drain(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, DRAIN_MS);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
