@@ -43,6 +43,11 @@ export async function runServer(config: AppConfig): Promise<void> {
     if (config.seedDemo) await seedDemo(app, config, (line) => console.log(line));
     await app.listen(config.port);
     logger.log(`Listening on port ${config.port}; instances answer at ${config.tenantOrigin('<instance>')}`);
+    if (config.baseUrl.protocol === 'https:' && !config.trustProxy) {
+      // The app speaks plain HTTP: an https BASE_URL means a TLS proxy in front, which must be trusted
+      // for Secure cookies to be set and for throttling to see client addresses, not the proxy's.
+      logger.warn('BASE_URL is https but TRUST_PROXY is not set: behind a TLS-terminating proxy set TRUST_PROXY=true, or logins will not stick.');
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`Port ${config.port} is already in use; stop the other program or set PORT.`);
     else logger.error((err as Error).stack ?? String(err));
