@@ -86,11 +86,14 @@ function freePort() {
 /** One HTTP request with full control of Host and Cookie (fetch forbids setting Host). */
 function request(port, { method = 'GET', path, headers = {}, body }) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -164,7 +167,9 @@ async function load(server, path, { headers = {}, method = 'GET', body, expect =
   const total = r.r.requests.total;
   const good = r.r.statusCodeStats?.[expect]?.count ?? 0;
   if (r.r.errors || r.r.timeouts || good < total) {
-    throw new Error(`${server.name} ${method} ${path}: ${total - good} of ${total} answers were not ${expect} (errors ${r.r.errors}, timeouts ${r.r.timeouts}, codes ${JSON.stringify(r.r.statusCodeStats)})`);
+    throw new Error(
+      `${server.name} ${method} ${path}: ${total - good} of ${total} answers were not ${expect} (errors ${r.r.errors}, timeouts ${r.r.timeouts}, codes ${JSON.stringify(r.r.statusCodeStats)})`,
+    );
   }
   return { rps: total / DURATION, p50: r.r.latency.p50, p99: r.r.latency.p99, peakRss: r.peakRss };
 }
@@ -185,8 +190,55 @@ async function argonRate(hashed, seconds) {
 }
 
 // ---------------------------------------------------------------- data
-const FIRST = ['Anna', 'Ben', 'Carla', 'David', 'Eva', 'Frank', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Klara', 'Leon', 'Mia', 'Noah', 'Olga', 'Paul', 'Rita', 'Sven', 'Tara', 'Uwe'];
-const LAST = ['Meyer', 'Johnson', 'Schmidt', 'Larsen', 'Rossi', 'Nowak', 'Dubois', 'Anderson', 'Kowalski', 'Berg', 'Novak', 'Garcia', 'Peterson', 'Lindqvist', 'Fischer', 'Martin', 'Jensen', 'Moreau', 'Silva', 'Weber', 'Nilsson', 'Costa', 'Brown', 'Keller', 'Hansen'];
+const FIRST = [
+  'Anna',
+  'Ben',
+  'Carla',
+  'David',
+  'Eva',
+  'Frank',
+  'Greta',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Klara',
+  'Leon',
+  'Mia',
+  'Noah',
+  'Olga',
+  'Paul',
+  'Rita',
+  'Sven',
+  'Tara',
+  'Uwe',
+];
+const LAST = [
+  'Meyer',
+  'Johnson',
+  'Schmidt',
+  'Larsen',
+  'Rossi',
+  'Nowak',
+  'Dubois',
+  'Anderson',
+  'Kowalski',
+  'Berg',
+  'Novak',
+  'Garcia',
+  'Peterson',
+  'Lindqvist',
+  'Fischer',
+  'Martin',
+  'Jensen',
+  'Moreau',
+  'Silva',
+  'Weber',
+  'Nilsson',
+  'Costa',
+  'Brown',
+  'Keller',
+  'Hansen',
+];
 
 /**
  * Set-based: `big` with 10,000 users (admin + 9,999; the first 1,000 are invitation users with emails),
@@ -199,12 +251,17 @@ async function generate(url, { big, smalls }) {
     const adminHash = await hashPassword(PASSWORD);
     await client.query('begin');
     if (big) await client.query(`insert into tenant (name, display_name) values ('big', 'Big Corp')`);
-    await client.query(`insert into tenant (name, display_name) select 'small' || lpad(g::text, 3, '0'), 'Small ' || g from generate_series(1, $1::int) g`, [smalls]);
+    await client.query(`insert into tenant (name, display_name) select 'small' || lpad(g::text, 3, '0'), 'Small ' || g from generate_series(1, $1::int) g`, [
+      smalls,
+    ]);
     await client.query(`insert into role (tenant_id, name, permissions) select t.id, r.name, r.permissions from tenant t
       cross join (values ('Administrator', '{security}'::text[]), ('Salesperson', '{}'), ('Manager', '{}'), ('Worker', '{}')) r(name, permissions)`);
     await client.query(`insert into user_group (tenant_id, name) select id, 'Everybody' from tenant`);
-    await client.query(`insert into app_user (tenant_id, login, name, email, user_type, password_hash)
-      select id, 'admin', 'Administrator', 'admin@' || name || '.example', 'Internal', $1 from tenant`, [adminHash]);
+    await client.query(
+      `insert into app_user (tenant_id, login, name, email, user_type, password_hash)
+      select id, 'admin', 'Administrator', 'admin@' || name || '.example', 'Internal', $1 from tenant`,
+      [adminHash],
+    );
     await client.query(
       `insert into app_user (tenant_id, login, name, email, user_type)
        select t.id, 'user' || lpad(g::text, 5, '0'),
@@ -248,7 +305,11 @@ async function waitForHttp(port, path, headers, child, name) {
 async function startProcess(name, args, env, readyPath, readyHeaders = {}) {
   const port = await freePort();
   const out = openSync(join(tmp, `${name}.log`), 'a');
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) }, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
+    stdio: ['ignore', out, out],
+  });
   children.add(child);
   await waitForHttp(port, readyPath, readyHeaders, child, name);
   return { name, port, pid: child.pid, child };
@@ -359,7 +420,9 @@ async function main() {
         result[key] = { rps: NaN, p50: NaN, p99: NaN, peakRss: 0, error: err.message };
         errors.push(`round ${round + 1} ${key}: ${err.message}`);
       }
-      log(`round ${round + 1} ${key}: ${result[key].rps.toFixed(0)} req/s${result[key].p99 !== undefined ? `, p50 ${result[key].p50} ms, p99 ${result[key].p99} ms` : ''}${result[key].peakRss ? `, RSS ${(result[key].peakRss / 2 ** 20).toFixed(0)} MB` : ''}`);
+      log(
+        `round ${round + 1} ${key}: ${result[key].rps.toFixed(0)} req/s${result[key].p99 !== undefined ? `, p50 ${result[key].p50} ms, p99 ${result[key].p99} ms` : ''}${result[key].peakRss ? `, RSS ${(result[key].peakRss / 2 ** 20).toFixed(0)} MB` : ''}`,
+      );
     }
     rounds.push(result);
   }
@@ -384,9 +447,17 @@ async function bulkInvite(app, big) {
   // The form takes at most 500 users per submit (BulkInvitationDto), so 1,000 are two submits.
   for (let i = 0; i < rows.length; i += 500) {
     const form = new URLSearchParams([['_csrf', token], ...rows.slice(i, i + 500).map((r) => ['ids', String(r.id)])]).toString();
-    const res = await request(app.port, { method: 'POST', path: action, headers: { ...big.session, 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const res = await request(app.port, {
+      method: 'POST',
+      path: action,
+      headers: { ...big.session, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
     if (res.status === 200 && res.body.includes('500 invitations queued')) continue;
-    const why = `${res.status} ${res.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`;
+    const why = `${res.status} ${res.body
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .slice(0, 300)}`;
     if (i > 0) throw new Error(`bulk invitation POST: ${why}`);
     // Keep measuring the delivery pipeline even when the bulk route is broken: one send per user.
     log(`bulk form refused (${why.trim()}); queueing through the per-user Send invitation form instead`);
@@ -402,7 +473,8 @@ async function bulkInvite(app, big) {
             headers: { ...big.session, 'content-type': 'application/x-www-form-urlencoded' },
             body: new URLSearchParams({ _csrf: token }).toString(),
           });
-          if (one.status !== 303 || !String(one.headers.location).includes('invitation-queued')) throw new Error(`send to ${id}: ${one.status} ${one.headers.location}`);
+          if (one.status !== 303 || !String(one.headers.location).includes('invitation-queued'))
+            throw new Error(`send to ${id}: ${one.status} ${one.headers.location}`);
         }
       }),
     );
@@ -434,7 +506,16 @@ function report(rounds, bulk, hwm, errors) {
   const ms = (key, field) => (rounds[0][key][field] === undefined ? '' : String(med(key, field)));
   const rows = [];
   const row = (name, key, baseline, ratioValue, target, pass) =>
-    rows.push([name, key ? rps(key) : '', key ? ms(key, 'p50') : '', key ? ms(key, 'p99') : '', baseline, ratioValue, target, pass === undefined ? '' : pass ? 'PASS' : 'FAIL']);
+    rows.push([
+      name,
+      key ? rps(key) : '',
+      key ? ms(key, 'p50') : '',
+      key ? ms(key, 'p99') : '',
+      baseline,
+      ratioValue,
+      target,
+      pass === undefined ? '' : pass ? 'PASS' : 'FAIL',
+    ]);
 
   row('Bare Nest hello (baseline)', 'hello', '', '', '', undefined);
   const r1 = ratio('loginPage', 'hello');
@@ -450,14 +531,37 @@ function report(rounds, bulk, hwm, errors) {
   row('Small instance list, 1 instance in DB (baseline)', 'small1', '', '', '', undefined);
   const r4 = ratio('small201', 'small1');
   row('4. Small instance list, 201 instances in DB', 'small201', '1 instance', r4.toFixed(2), '≥ 0.9', r4 >= 0.9);
-  rows.push(['5. 1,000 bulk invitations delivered to SMTP', '', '', '', '', `${bulk.seconds.toFixed(1)} s (${bulk.count} mails)`, '≤ 10 s', bulk.count >= INVITES && bulk.seconds <= 10 ? 'PASS' : 'FAIL']);
+  rows.push([
+    '5. 1,000 bulk invitations delivered to SMTP',
+    '',
+    '',
+    '',
+    '',
+    `${bulk.seconds.toFixed(1)} s (${bulk.count} mails)`,
+    '≤ 10 s',
+    bulk.count >= INVITES && bulk.seconds <= 10 ? 'PASS' : 'FAIL',
+  ]);
   const rss = max('list') / max('hello');
-  rows.push(['6. Peak RSS: app under list load vs hello under load', '', '', '', `${mb(max('hello'))}`, `${mb(max('list'))} (${rss.toFixed(2)}×)`, '≤ 1.2 × hello', rss <= 1.2 ? 'PASS' : 'FAIL']);
+  rows.push([
+    '6. Peak RSS: app under list load vs hello under load',
+    '',
+    '',
+    '',
+    `${mb(max('hello'))}`,
+    `${mb(max('list'))} (${rss.toFixed(2)}×)`,
+    '≤ 1.2 × hello',
+    rss <= 1.2 ? 'PASS' : 'FAIL',
+  ]);
 
   const header = ['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'Baseline', 'Ratio / result', 'Target', 'Result'];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   const perRound = rounds
-    .map((r, i) => `| ${i + 1} | ${Object.keys(r).map((k) => `${k} ${r[k].rps.toFixed(0)}${r[k].p99 !== undefined ? ` (p99 ${r[k].p99})` : ''}`).join(', ')} |`)
+    .map(
+      (r, i) =>
+        `| ${i + 1} | ${Object.keys(r)
+          .map((k) => `${k} ${r[k].rps.toFixed(0)}${r[k].p99 !== undefined ? ` (p99 ${r[k].p99})` : ''}`)
+          .join(', ')} |`,
+    )
     .join('\n');
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmark results

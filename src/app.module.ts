@@ -20,7 +20,20 @@ export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(databaseUrl), AuditModule, TenancyModule, UsersModule, RolesModule, GroupsModule, AuthModule, SecurityModule, MailModule, InvitationsModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(databaseUrl),
+        AuditModule,
+        TenancyModule,
+        UsersModule,
+        RolesModule,
+        GroupsModule,
+        AuthModule,
+        SecurityModule,
+        MailModule,
+        InvitationsModule,
+        HealthModule,
+      ],
       providers: [
         { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

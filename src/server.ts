@@ -38,7 +38,10 @@ export async function runServer(config: AppConfig): Promise<void> {
   }
   try {
     await migrate(db.url);
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, db.url), { bodyParser: false, logger: config.production ? new JsonLogger() : undefined });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, db.url), {
+      bodyParser: false,
+      logger: config.production ? new JsonLogger() : undefined,
+    });
     await configureApp(app);
     if (config.seedDemo) await seedDemo(app, config, (line) => console.log(line));
     await app.listen(config.port);

@@ -21,7 +21,10 @@ function setCookies(res: request.Response): Record<string, { value: string; raw:
 
 /** A login failure page with what legitimately differs (the CSRF token, the echoed login) blanked. */
 function normalizeFailure(html: string, loginName: string): string {
-  return html.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="CSRF"').split(`value="${loginName}"`).join('value="LOGIN"');
+  return html
+    .replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="CSRF"')
+    .split(`value="${loginName}"`)
+    .join('value="LOGIN"');
 }
 
 describe('sign-in (issue 3)', () => {
@@ -44,7 +47,10 @@ describe('sign-in (issue 3)', () => {
   const sessionRow = async (sid: string) => (await t.db.query('select sid from session where sid = $1', [sid])).rowCount;
 
   /** The session id inside a signed `sid` cookie value (`s:<id>.<signature>`). */
-  const sidOf = (cookieValue: string) => decodeURIComponent(cookieValue).slice(2).replace(/\.[^.]+$/, '');
+  const sidOf = (cookieValue: string) =>
+    decodeURIComponent(cookieValue)
+      .slice(2)
+      .replace(/\.[^.]+$/, '');
 
   const logInOk = async (host: string, user: { login: string; password: string }) => {
     const { agent, res } = await login(t, host, user.login, user.password);
@@ -117,7 +123,10 @@ describe('sign-in (issue 3)', () => {
         expect(res.text).not.toMatch(/href="\/security/);
       }
       const page = await agent.get('/');
-      const out = await agent.post('/logout').type('form').send({ _csrf: csrfOf(page.text) });
+      const out = await agent
+        .post('/logout')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text) });
       expect(out.status).toBe(303);
       expect(out.headers.location).toBe('/login?notice=logged-out');
       const after = await agent.get('/');
@@ -137,7 +146,12 @@ describe('sign-in (issue 3)', () => {
       const answers = [];
       for (const attempt of attempts) {
         const { res } = await login(t, acme.host, attempt.login, attempt.password);
-        answers.push({ status: res.status, type: res.headers['content-type'], cookies: Object.keys(setCookies(res)), body: normalizeFailure(res.text, attempt.login) });
+        answers.push({
+          status: res.status,
+          type: res.headers['content-type'],
+          cookies: Object.keys(setCookies(res)),
+          body: normalizeFailure(res.text, attempt.login),
+        });
       }
       expect(answers[0].status).toBe(401);
       expect(answers[0].body).toContain('Wrong login or password.');
@@ -152,7 +166,10 @@ describe('sign-in (issue 3)', () => {
       expect(first.status).toBe(401);
       expect(first.text).toContain(`value="${sales.login}"`);
       expect(first.text).toContain('name="next" value="/security"');
-      const retry = await agent.post('/login').type('form').send({ _csrf: csrfOf(first.text), login: sales.login, password: sales.password, next: '/security' });
+      const retry = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfOf(first.text), login: sales.login, password: sales.password, next: '/security' });
       expect(retry.status).toBe(303);
       expect(retry.headers.location).toBe('/security');
     });
@@ -181,7 +198,10 @@ describe('sign-in (issue 3)', () => {
       const before = setCookies(page);
       expect(before.sid).toBeUndefined();
       expect(before.csrf).toBeDefined();
-      const res = await agent.post('/login').type('form').send({ _csrf: csrfOf(page.text), login: sales.login, password: sales.password });
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), login: sales.login, password: sales.password });
       const after = setCookies(res);
       expect(after.sid.value).toBeTruthy();
       expect(after.sid.value).not.toBe(before.csrf.value);
@@ -194,7 +214,10 @@ describe('sign-in (issue 3)', () => {
     it('renews the session id when logging in again over an existing session, and the old id dies', async () => {
       const { agent, sidCookie: first } = await logInOk(acme.host, sales);
       const home = await agent.get('/');
-      const res = await agent.post('/login').type('form').send({ _csrf: csrfOf(home.text), login: acme.admin.login, password: acme.admin.password });
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfOf(home.text), login: acme.admin.login, password: acme.admin.password });
       expect(res.status).toBe(303);
       const second = setCookies(res).sid.value;
       expect(second).not.toBe(first);
@@ -209,7 +232,10 @@ describe('sign-in (issue 3)', () => {
       expect(sid.startsWith(`${acme.id}.`)).toBe(true);
       expect(await sessionRow(sid)).toBe(1);
       const page = await agent.get('/');
-      const out = await agent.post('/logout').type('form').send({ _csrf: csrfOf(page.text) });
+      const out = await agent
+        .post('/logout')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text) });
       expect(out.status).toBe(303);
       expect(await sessionRow(sid)).toBe(0);
       const replay = await raw(acme.host, `sid=${sidCookie}`).get('/');
@@ -262,7 +288,11 @@ describe('sign-in (issue 3)', () => {
         { name: 'cross-site', body: { _csrf: mine }, headers: { 'Sec-Fetch-Site': 'cross-site' } },
       ];
       for (const c of cases) {
-        const res = await agent.post('/logout').type('form').set(c.headers ?? {}).send(c.body);
+        const res = await agent
+          .post('/logout')
+          .type('form')
+          .set(c.headers ?? {})
+          .send(c.body);
         expect(res.status, c.name).toBe(403);
         expect(res.headers['cache-control'], c.name).toBe('no-store');
         await stillLoggedIn(agent);
@@ -270,7 +300,11 @@ describe('sign-in (issue 3)', () => {
       const audit = await t.db.query(`select 1 from audit_event where event = 'session_logout' and actor_id = $1`, [user.id]);
       expect(audit.rowCount).toBe(0);
       // The real origin and same-origin fetch metadata pass.
-      const ok = await agent.post('/logout').type('form').set({ Origin: `http://${acme.host}`, 'Sec-Fetch-Site': 'same-origin' }).send({ _csrf: mine });
+      const ok = await agent
+        .post('/logout')
+        .type('form')
+        .set({ Origin: `http://${acme.host}`, 'Sec-Fetch-Site': 'same-origin' })
+        .send({ _csrf: mine });
       expect(ok.status).toBe(303);
     });
 
@@ -286,7 +320,10 @@ describe('sign-in (issue 3)', () => {
       const loggedIn = csrfOf((await agent.get('/')).text);
       expect((await agent.post('/logout').type('form').send({ _csrf: loggedIn })).status).toBe(303);
       // Logged in again in the same browser: the token from before the logout is dead.
-      await agent.post('/login').type('form').send({ _csrf: csrfOf((await agent.get('/login')).text), login: sales.login, password: sales.password });
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfOf((await agent.get('/login')).text), login: sales.login, password: sales.password });
       await stillLoggedIn(agent);
       expect((await agent.post('/logout').type('form').send({ _csrf: loggedIn })).status).toBe(403);
       await stillLoggedIn(agent);
@@ -363,7 +400,10 @@ describe('sign-in (issue 3)', () => {
     it('sets HttpOnly, SameSite=Lax, host-only cookies and the security headers', async () => {
       const agent = agentFor(t, acme.host);
       const page = await agent.get('/login');
-      const res = await agent.post('/login').type('form').send({ _csrf: csrfOf(page.text), login: sales.login, password: sales.password });
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), login: sales.login, password: sales.password });
       const cookies = { ...setCookies(page), ...setCookies(res) };
       expect(Object.keys(cookies).sort()).toEqual(['csrf', 'sid']);
       for (const [name, cookie] of Object.entries(cookies)) {
@@ -375,7 +415,12 @@ describe('sign-in (issue 3)', () => {
       }
       for (const r of [page, await agent.get('/'), await agent.get('/nosuch-page'), await agentFor(t, t.host('nosuch')).get('/')]) {
         const csp = String(r.headers['content-security-policy']);
-        const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]));
+        const directives = Object.fromEntries(
+          csp
+            .split(';')
+            .map((d) => d.trim().split(/\s+/))
+            .map(([k, ...v]) => [k, v.join(' ')]),
+        );
         expect(directives['object-src']).toBe("'none'");
         expect(directives['base-uri']).toBe("'none'");
         expect(directives['frame-ancestors']).toBe("'none'");
@@ -439,7 +484,10 @@ describe('sign-in (issue 3)', () => {
       const user = await userFactory(t.db, acme, { roles: ['Salesperson'], password: 'Secret-Horse-Battery-42' });
       await login(t, acme.host, user.login, 'Wrong-Secret-Horse-99');
       const { agent } = await logInOk(acme.host, user);
-      await agent.post('/logout').type('form').send({ _csrf: csrfOf((await agent.get('/')).text) });
+      await agent
+        .post('/logout')
+        .type('form')
+        .send({ _csrf: csrfOf((await agent.get('/')).text) });
       const rows = await t.db.query<{ event: string; ip: string; actor_id: number | null; target_id: number | null; details: unknown }>(
         `select event, ip, actor_id, target_id, details from audit_event where tenant_id = $1 and (actor_id = $2 or target_id = $2) order by id`,
         [acme.id, user.id],
@@ -455,7 +503,10 @@ describe('sign-in (issue 3)', () => {
         const agent = agentFor(t, acme.host);
         const page = await agent.get('/login?next=' + encodeURIComponent(next));
         expect(page.text).not.toContain('evil.com');
-        const res = await agent.post('/login').type('form').send({ _csrf: csrfOf(page.text), login: sales.login, password: sales.password, next });
+        const res = await agent
+          .post('/login')
+          .type('form')
+          .send({ _csrf: csrfOf(page.text), login: sales.login, password: sales.password, next });
         expect(res.status, next).toBe(303);
         expect(res.headers.location, next).toBe('/');
         const again = await agent.get('/login?next=' + encodeURIComponent(next));
@@ -475,7 +526,10 @@ describe('sign-in (issue 3)', () => {
       expect(asked.headers.location).toBe('/login?next=%2Fsecurity%2Fusers');
       const page = await agent.get(asked.headers.location);
       expect(page.text).toContain('name="next" value="/security/users"');
-      const res = await agent.post('/login').type('form').send({ _csrf: csrfOf(page.text), login: acme.admin.login, password: acme.admin.password, next: '/security/users' });
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), login: acme.admin.login, password: acme.admin.password, next: '/security/users' });
       expect(res.headers.location).toBe('/security/users');
     });
   });

@@ -39,7 +39,12 @@ async function smtpServer(listen = true): Promise<TestSmtp> {
 
 const send = (agent: Agent, id: number) => submitForm(agent, `/security/users/${id}/invitations/new`, `/security/users/${id}/invitations`, {});
 const row = async (t: TestApp, userId: number) =>
-  (await t.db.query<{ status: string; attempts: number; last_error: string | null }>('select status, attempts, last_error from invitation where user_id = $1 order by id desc limit 1', [userId])).rows[0];
+  (
+    await t.db.query<{ status: string; attempts: number; last_error: string | null }>(
+      'select status, attempts, last_error from invitation where user_id = $1 order by id desc limit 1',
+      [userId],
+    )
+  ).rows[0];
 
 describe('invitation delivery', () => {
   it('keeps the mail while SMTP is down, shows the reason, and delivers it once when SMTP is back', async () => {
@@ -115,7 +120,10 @@ describe('invitation delivery', () => {
     const cookies = new Map<string, string>();
     const http = request(t.app.getHttpServer());
     const call = async (req: request.Test) => {
-      const res = await req.set('Host', acme.host).set('X-Forwarded-Proto', 'https').set('Cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+      const res = await req
+        .set('Host', acme.host)
+        .set('X-Forwarded-Proto', 'https')
+        .set('Cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
       for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
         const [pair] = c.split(';');
         const eq = pair.indexOf('=');
@@ -124,11 +132,20 @@ describe('invitation delivery', () => {
       return res;
     };
     const loginPage = await call(http.get('/login'));
-    const loggedIn = await call(http.post('/login').type('form').send({ _csrf: csrfOf(loginPage.text), login: acme.admin.login, password: acme.admin.password }));
+    const loggedIn = await call(
+      http
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfOf(loginPage.text), login: acme.admin.login, password: acme.admin.password }),
+    );
     expect(loggedIn.status).toBe(303);
     const confirm = await call(http.get(`/security/users/${user.id}/invitations/new`));
     const sent = await call(
-      http.post(`/security/users/${user.id}/invitations`).set('X-Forwarded-Host', 'evil.example.com').type('form').send({ _csrf: csrfOf(confirm.text) }),
+      http
+        .post(`/security/users/${user.id}/invitations`)
+        .set('X-Forwarded-Host', 'evil.example.com')
+        .type('form')
+        .send({ _csrf: csrfOf(confirm.text) }),
     );
     expect(sent.status).toBe(303);
     const [mail] = await smtp.waitFor(1);

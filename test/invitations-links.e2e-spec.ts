@@ -69,7 +69,10 @@ describe('invitation links: dead links, races, bulk send', () => {
         expect(res.status).toBe(200);
         expect(res.text).toContain('Your administrator has been told');
       }
-      const requests = await t.db.query(`select 1 from audit_event where tenant_id = $1 and event = 'invitation_requested_again' and target_id = $2`, [acme.id, user.id]);
+      const requests = await t.db.query(`select 1 from audit_event where tenant_id = $1 and event = 'invitation_requested_again' and target_id = $2`, [
+        acme.id,
+        user.id,
+      ]);
       expect(requests.rowCount).toBe(3);
       expect((await t.app.get(InvitationsService).latestByUser(acme.id, [user.id])).get(user.id)?.requested).toBe(true);
     } finally {
@@ -85,7 +88,9 @@ describe('invitation links: dead links, races, bulk send', () => {
     expect(old.status).toBe(410);
     expect(old.text).toContain('This invitation was replaced');
     expect(old.text).not.toContain('Confirm password');
-    const events = await t.db.query<{ event: string }>(`select event from audit_event where target_id = $1 and event like 'invitation_%' order by id`, [user.id]);
+    const events = await t.db.query<{ event: string }>(`select event from audit_event where target_id = $1 and event like 'invitation_%' order by id`, [
+      user.id,
+    ]);
     expect(events.rows.map((e) => e.event)).toEqual(['invitation_sent', 'invitation_delivered', 'invitation_resent', 'invitation_delivered']);
 
     const revoked = await submitForm(admin, `/security/users/${user.id}/invitations/new`, `/security/users/${user.id}/invitations/revoke`, {});
@@ -147,13 +152,17 @@ describe('invitation links: dead links, races, bulk send', () => {
     const b = await userFactory(t.db, acme, { userType: 'Invitation External (No login)', roles: ['Worker'], password: null });
     const internal = await userFactory(t.db, acme, { userType: 'Internal', roles: ['Worker'] });
     const foreign = await userFactory(t.db, beta, { userType: INVITE, roles: ['Worker'], password: null });
-    const res = await submitForm(admin, '/', '/security/users/invitations/bulk', { ids: [String(a.id), String(b.id), String(internal.id), String(foreign.id)] });
+    const res = await submitForm(admin, '/', '/security/users/invitations/bulk', {
+      ids: [String(a.id), String(b.id), String(internal.id), String(foreign.id)],
+    });
     expect(res.status).toBe(200);
     expect(res.text).toContain('2 invitations queued');
     expect(res.text).toContain(internal.login);
     expect(res.text).toContain('Only users of type');
     expect(res.text).toContain(`User #${foreign.id}: Not found`);
-    const rows = await t.db.query<{ user_id: number }>('select user_id from invitation where user_id = any($1::int[]) order by user_id', [[a.id, b.id, internal.id, foreign.id]]);
+    const rows = await t.db.query<{ user_id: number }>('select user_id from invitation where user_id = any($1::int[]) order by user_id', [
+      [a.id, b.id, internal.id, foreign.id],
+    ]);
     expect(rows.rows.map((r) => r.user_id)).toEqual([a.id, b.id]);
     await expect.poll(() => smtp.to(a.email!).length + smtp.to(b.email!).length, { timeout: 10_000 }).toBe(2);
 

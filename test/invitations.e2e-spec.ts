@@ -83,7 +83,9 @@ describe('invitations: send, mail, Create Account', () => {
     expect(page.text).toMatch(new RegExp(`<label for="login">Login</label>\\s*<input id="login" type="text" value="${user.login}" readonly`));
     expect(page.text).toMatch(/<label for="name">Name<\/label>\s*<input id="name" type="text" value="Jane Roe" readonly/);
     expect(page.text).toMatch(/<label for="password">Password<\/label>\s*<input id="password" name="password" type="password" autocomplete="new-password"/);
-    expect(page.text).toMatch(/<label for="confirmPassword">Confirm password<\/label>\s*<input id="confirmPassword" name="confirmPassword" type="password" autocomplete="new-password"/);
+    expect(page.text).toMatch(
+      /<label for="confirmPassword">Confirm password<\/label>\s*<input id="confirmPassword" name="confirmPassword" type="password" autocomplete="new-password"/,
+    );
     expect(page.text).toMatch(/<button[^>]*>Create Account<\/button>/);
     // GET twice: still valid.
     expect((await visitor.get(link.pathname)).status).toBe(200);
@@ -98,7 +100,11 @@ describe('invitations: send, mail, Create Account', () => {
     const common = await post('password1');
     expect(common.status).toBe(400);
     expect(common.text).toContain('most commonly used passwords');
-    const extra = await submitForm(visitor, link.pathname, link.pathname, { password: 'kettle-drum-9', confirmPassword: 'kettle-drum-9', role: 'Administrator' });
+    const extra = await submitForm(visitor, link.pathname, link.pathname, {
+      password: 'kettle-drum-9',
+      confirmPassword: 'kettle-drum-9',
+      role: 'Administrator',
+    });
     expect(extra.status).toBe(400);
     expect((await t.db.query('select user_type from app_user where id = $1', [user.id])).rows[0].user_type).toBe(INVITE);
 
@@ -123,9 +129,10 @@ describe('invitations: send, mail, Create Account', () => {
     expect(again.text).toContain('already been used');
     expect(again.text).not.toContain('Confirm password');
     const token = link.pathname.split('/').pop()!;
-    const leaks = await t.db.query(`select 1 from invitation where row_to_json(invitation.*)::text like $1 union all select 1 from audit_event where row_to_json(audit_event.*)::text like $1`, [
-      `%${token}%`,
-    ]);
+    const leaks = await t.db.query(
+      `select 1 from invitation where row_to_json(invitation.*)::text like $1 union all select 1 from audit_event where row_to_json(audit_event.*)::text like $1`,
+      [`%${token}%`],
+    );
     expect(leaks.rowCount).toBe(0);
     // With SMTP_URL set the link never reaches the logs.
     expect(logged.some((line) => line.includes(token))).toBe(false);
@@ -145,11 +152,17 @@ describe('invitations: send, mail, Create Account', () => {
       const page = await admin.get(`/security/users/${user.id}/invitations/new`);
       expect(page.text).toContain(INVITATION_MESSAGES[code].replace(/"/g, '&quot;'));
       expect(page.text).not.toMatch(/<button[^>]*>OK<\/button>/);
-      const res = await admin.post(`/security/users/${user.id}/invitations`).type('form').send({ _csrf: csrfOf((await admin.get('/')).text) });
+      const res = await admin
+        .post(`/security/users/${user.id}/invitations`)
+        .type('form')
+        .send({ _csrf: csrfOf((await admin.get('/')).text) });
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe(`/security/users/${user.id}?error=${code}`);
     }
-    const rows = await t.db.query('select user_id from invitation where user_id = any($1::int[]) and status <> $2', [[internal.id, noEmail.id, accepted.id], 'accepted']);
+    const rows = await t.db.query('select user_id from invitation where user_id = any($1::int[]) and status <> $2', [
+      [internal.id, noEmail.id, accepted.id],
+      'accepted',
+    ]);
     expect(rows.rowCount).toBe(0);
   });
 
@@ -168,7 +181,10 @@ describe('invitations: send, mail, Create Account', () => {
     const user = await userFactory(t.db, acme, { userType: INVITE, password: null });
     const { agent: betaAdmin } = await login(t, beta.host, beta.admin.login, beta.admin.password);
     expect((await betaAdmin.get(`/security/users/${user.id}/invitations/new`)).status).toBe(404);
-    const res = await betaAdmin.post(`/security/users/${user.id}/invitations`).type('form').send({ _csrf: csrfOf((await betaAdmin.get('/')).text) });
+    const res = await betaAdmin
+      .post(`/security/users/${user.id}/invitations`)
+      .type('form')
+      .send({ _csrf: csrfOf((await betaAdmin.get('/')).text) });
     expect(res.status).toBe(404);
     expect((await t.db.query('select 1 from invitation where user_id = $1', [user.id])).rowCount).toBe(0);
   });

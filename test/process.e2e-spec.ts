@@ -191,7 +191,16 @@ describe.runIf(process.platform === 'linux')('the built server and command line'
   });
 
   it('creates an instance from the command line while the server runs on the embedded database', async () => {
-    const run = await cli('instance:create', 'acme', '--admin-login', 'boss', '--admin-email', 'boss@acme.example.com', '--admin-password', 'Tr0ub4dor&3-horse-staple');
+    const run = await cli(
+      'instance:create',
+      'acme',
+      '--admin-login',
+      'boss',
+      '--admin-email',
+      'boss@acme.example.com',
+      '--admin-password',
+      'Tr0ub4dor&3-horse-staple',
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`http://acme.localhost:${port}/login`);
     expect(run.stdout).not.toContain('shown once');

@@ -52,7 +52,10 @@ function buildIfStale(): void {
     /* not built yet */
   }
   if (built > newest(join(PROJECT_ROOT, 'src'))) return;
-  const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+  });
   if (tsc.status !== 0) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
 }
 
@@ -200,7 +203,10 @@ describe('scale-out: two app processes on one database', () => {
   }
 
   async function invitationStates(userIds: number[]): Promise<Record<string, number>> {
-    const { rows } = await db.query<{ status: string; n: number }>('select status, count(*)::int as n from invitation where user_id = any($1) group by status', [userIds]);
+    const { rows } = await db.query<{ status: string; n: number }>(
+      'select status, count(*)::int as n from invitation where user_id = any($1) group by status',
+      [userIds],
+    );
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
@@ -209,11 +215,15 @@ describe('scale-out: two app processes on one database', () => {
     databaseUrl = await freshDatabase();
     db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
     await smtp.start();
-    const cli = spawnSync(process.execPath, [CLI, 'instance:create', 'acme', '--admin-login', 'admin', '--admin-email', 'admin@acme.example.com', '--admin-password', ADMIN_PASSWORD], {
-      cwd: PROJECT_ROOT,
-      env: childEnv({ DATABASE_URL: databaseUrl, SEED_DEMO: 'false', DATA_DIR: mkdtempSync(join(tmpdir(), 'erp-scale-out-')) }),
-      encoding: 'utf8',
-    });
+    const cli = spawnSync(
+      process.execPath,
+      [CLI, 'instance:create', 'acme', '--admin-login', 'admin', '--admin-email', 'admin@acme.example.com', '--admin-password', ADMIN_PASSWORD],
+      {
+        cwd: PROJECT_ROOT,
+        env: childEnv({ DATABASE_URL: databaseUrl, SEED_DEMO: 'false', DATA_DIR: mkdtempSync(join(tmpdir(), 'erp-scale-out-')) }),
+        encoding: 'utf8',
+      },
+    );
     expect(cli.status, cli.stdout + cli.stderr).toBe(0);
     tenantId = (await db.query<{ id: number }>(`select id from tenant where name = 'acme'`)).rows[0].id;
     [a, b] = await Promise.all([startApp('a'), startApp('b')]);
@@ -229,7 +239,12 @@ describe('scale-out: two app processes on one database', () => {
   it('a session made through process A is served by process B (sessions are in PostgreSQL, bound to the instance, not the port)', async () => {
     const form = await request(a.url).get('/login').set('Host', a.host);
     const formCookie = (form.headers['set-cookie'] as unknown as string[] | undefined)?.map((c) => c.split(';')[0]).join('; ') ?? '';
-    const res = await request(a.url).post('/login').set('Host', a.host).set('Cookie', formCookie).type('form').send({ _csrf: csrfOf(form.text), login: 'admin', password: ADMIN_PASSWORD });
+    const res = await request(a.url)
+      .post('/login')
+      .set('Host', a.host)
+      .set('Cookie', formCookie)
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), login: 'admin', password: ADMIN_PASSWORD });
     expect(res.status).toBe(303);
     const fresh = res.headers['set-cookie'] as unknown as string[] | undefined;
     cookie = fresh ? fresh.map((c) => c.split(';')[0]).join('; ') : formCookie;
@@ -261,7 +276,9 @@ describe('scale-out: two app processes on one database', () => {
     const counts = smtp.countsFor(emails);
     const duplicates = [...counts].filter(([, n]) => n > 1);
     const byA = smtp.received.filter((m) => m.from.startsWith('a@') && counts.has(m.to)).length;
-    console.log(`graceful stop: ${claimedAtStop} rows 'sending' at SIGTERM, A sent ${byA} (${fromAAfterStop} after SIGTERM), B sent ${50 - byA}, duplicates ${duplicates.length}`);
+    console.log(
+      `graceful stop: ${claimedAtStop} rows 'sending' at SIGTERM, A sent ${byA} (${fromAAfterStop} after SIGTERM), B sent ${50 - byA}, duplicates ${duplicates.length}`,
+    );
     expect(duplicates).toEqual([]);
     expect(counts.size).toBe(50);
     // Only the mails in flight (one per SMTP connection); the rest of A's batch was given back.
@@ -281,7 +298,12 @@ describe('scale-out: two app processes on one database', () => {
     expect(await a.exited).toBe(null);
     const left = await invitationStates(ids);
     // Rows the killed process held: its lease is the short one (B's runs 120 s).
-    const heldByA = (await db.query<{ n: number }>(`select count(*)::int as n from invitation where user_id = any($1) and status = 'sending' and locked_until < now() + interval '30 seconds'`, [ids])).rows[0].n;
+    const heldByA = (
+      await db.query<{ n: number }>(
+        `select count(*)::int as n from invitation where user_id = any($1) and status = 'sending' and locked_until < now() + interval '30 seconds'`,
+        [ids],
+      )
+    ).rows[0].n;
 
     await smtp.waitForAll(emails, (LEASE_SECONDS + 15) * 1000);
     const waitedMs = Date.now() - killedAt;
@@ -289,7 +311,9 @@ describe('scale-out: two app processes on one database', () => {
     const counts = smtp.countsFor(emails);
     const duplicates = [...counts].filter(([, n]) => n > 1);
     const byA = smtp.received.filter((m) => m.from.startsWith('a2@') && counts.has(m.to)).length;
-    console.log(`hard kill: rows at kill ${JSON.stringify(left)} (${heldByA} leased by A), A sent ${byA}, all 50 arrived ${waitedMs} ms after the kill (lease ${LEASE_SECONDS} s), duplicates ${duplicates.length}`);
+    console.log(
+      `hard kill: rows at kill ${JSON.stringify(left)} (${heldByA} leased by A), A sent ${byA}, all 50 arrived ${waitedMs} ms after the kill (lease ${LEASE_SECONDS} s), duplicates ${duplicates.length}`,
+    );
     expect([...counts.values()].every((n) => n >= 1)).toBe(true);
     expect(duplicates.length).toBeLessThanOrEqual(SMTP_CONNECTIONS);
     expect(duplicates.every(([, n]) => n === 2)).toBe(true);
@@ -309,7 +333,9 @@ describe('scale-out: two app processes on one database', () => {
       );
       // The request is in flight once its query waits for our lock.
       await expect
-        .poll(async () => (await locker.query(`select count(*)::int as n from pg_locks where relation = 'app_user'::regclass and not granted`)).rows[0].n, { timeout: 5_000 })
+        .poll(async () => (await locker.query(`select count(*)::int as n from pg_locks where relation = 'app_user'::regclass and not granted`)).rows[0].n, {
+          timeout: 5_000,
+        })
         .toBeGreaterThan(0);
       b.child.kill('SIGTERM');
       await sleep(500);

@@ -24,7 +24,15 @@ describe('Security module: users', () => {
     const res = await admin
       .post('/security/users')
       .type('form')
-      .send({ _csrf: await newUserForm(), login: 'jdoe', name: 'Jane Doe', email: 'jane@example.com', userType: 'Invitation Internal (No login)', roles: [String(acme.roles.Salesperson), String(acme.roles.Manager)], _action: 'reload' });
+      .send({
+        _csrf: await newUserForm(),
+        login: 'jdoe',
+        name: 'Jane Doe',
+        email: 'jane@example.com',
+        userType: 'Invitation Internal (No login)',
+        roles: [String(acme.roles.Salesperson), String(acme.roles.Manager)],
+        _action: 'reload',
+      });
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(/^\/security\/users\/\d+\?notice=saved$/);
     const page = await admin.get(res.headers.location);
@@ -55,7 +63,10 @@ describe('Security module: users', () => {
     for (const [label, change, message] of cases) {
       it(label, async () => {
         const before = await countUsers(acme.id);
-        const res = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), ...valid(), ...change });
+        const res = await admin
+          .post('/security/users')
+          .type('form')
+          .send({ _csrf: await newUserForm(), ...valid(), ...change });
         expect(res.status).toBe(400);
         expect(res.text).toMatch(message);
         expect(res.text).toContain('aria-invalid="true"');
@@ -65,7 +76,10 @@ describe('Security module: users', () => {
 
     it('a role id of another instance', async () => {
       const before = await countUsers(acme.id);
-      const res = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), ...valid(), roles: [String(beta.roles.Manager)] });
+      const res = await admin
+        .post('/security/users')
+        .type('form')
+        .send({ _csrf: await newUserForm(), ...valid(), roles: [String(beta.roles.Manager)] });
       expect(res.status).toBe(400);
       expect(res.text).toMatch(/Choose a role from the list\./);
       expect(await countUsers(acme.id)).toBe(before);
@@ -94,7 +108,10 @@ describe('Security module: users', () => {
 
   it('Add role without JavaScript re-renders the form with one more line and saves nothing', async () => {
     const before = await countUsers(acme.id);
-    const res = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), login: 'partial', name: 'Partial', userType: 'Internal', _action: 'add-role' });
+    const res = await admin
+      .post('/security/users')
+      .type('form')
+      .send({ _csrf: await newUserForm(), login: 'partial', name: 'Partial', userType: 'Internal', _action: 'add-role' });
     expect(res.status).toBe(200);
     expect((res.text.match(/<select name="roles"/g) ?? []).length).toBe(2);
     expect(res.text).toContain('value="partial"');
@@ -102,13 +119,19 @@ describe('Security module: users', () => {
   });
 
   it('Save and close goes to the list, Save and new to an empty form', async () => {
-    const close = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), login: 'closer', name: 'Closer', userType: 'Internal', _action: 'close' });
+    const close = await admin
+      .post('/security/users')
+      .type('form')
+      .send({ _csrf: await newUserForm(), login: 'closer', name: 'Closer', userType: 'Internal', _action: 'close' });
     expect(close.headers.location).toBe('/security/users?notice=saved');
-    const next = await admin.post('/security/users').type('form').send({ _csrf: await newUserForm(), login: 'newer', name: 'Newer', userType: 'Internal', _action: 'new' });
+    const next = await admin
+      .post('/security/users')
+      .type('form')
+      .send({ _csrf: await newUserForm(), login: 'newer', name: 'Newer', userType: 'Internal', _action: 'new' });
     expect(next.headers.location).toBe('/security/users/new?notice=saved');
   });
 
-  it('refuses a stale save and keeps both admins\' data', async () => {
+  it("refuses a stale save and keeps both admins' data", async () => {
     const user = await userFactory(t.db, acme, { roles: ['Worker'] });
     const second = (await login(t, acme.host, acme.admin.login, acme.admin.password)).agent;
     const pageA = await admin.get(`/security/users/${user.id}`);
@@ -117,7 +140,16 @@ describe('Security module: users', () => {
     const saveB = await second
       .post(`/security/users/${user.id}`)
       .type('form')
-      .send({ _csrf: csrfOf(pageB.text), version, login: user.login, name: 'Name by B', email: '', userType: 'Internal', roles: [String(acme.roles.Manager)], _action: 'save' });
+      .send({
+        _csrf: csrfOf(pageB.text),
+        version,
+        login: user.login,
+        name: 'Name by B',
+        email: '',
+        userType: 'Internal',
+        roles: [String(acme.roles.Manager)],
+        _action: 'save',
+      });
     expect(saveB.status).toBe(303);
     const saveA = await admin
       .post(`/security/users/${user.id}`)
@@ -139,9 +171,21 @@ describe('Security module: users', () => {
     await admin
       .post(`/security/users/${user.id}`)
       .type('form')
-      .send({ _csrf: csrfOf(page.text), version, login: user.login, name: user.name, email: user.email!, userType: 'Invitation External (No login)', roles: [String(acme.roles.Salesperson)], _action: 'save' })
+      .send({
+        _csrf: csrfOf(page.text),
+        version,
+        login: user.login,
+        name: user.name,
+        email: user.email!,
+        userType: 'Invitation External (No login)',
+        roles: [String(acme.roles.Salesperson)],
+        _action: 'save',
+      })
       .expect(303);
-    const events = await t.db.query('select event, actor_login, details from audit_event where tenant_id = $1 and target_id = $2 order by id', [acme.id, user.id]);
+    const events = await t.db.query('select event, actor_login, details from audit_event where tenant_id = $1 and target_id = $2 order by id', [
+      acme.id,
+      user.id,
+    ]);
     const byName = Object.fromEntries(events.rows.map((e) => [e.event, e]));
     expect(byName.user_type_changed.details).toEqual({ before: 'Invitation Internal (No login)', after: 'Invitation External (No login)' });
     expect(byName.user_roles_changed.details).toEqual({ before: ['Worker'], after: ['Salesperson'] });
@@ -163,7 +207,10 @@ describe('Security module: users', () => {
         .type('form')
         .send({ _csrf: await newUserForm(), version: '1', login: 'stolen', name: 'Stolen', userType: 'Internal', _action: 'save' });
       expect(post.status).toBe(404);
-      const rename = await admin.post(`/security/roles/${beta.roles.Manager}`).type('form').send({ _csrf: await newUserForm(), name: 'Stolen' });
+      const rename = await admin
+        .post(`/security/roles/${beta.roles.Manager}`)
+        .type('form')
+        .send({ _csrf: await newUserForm(), name: 'Stolen' });
       expect(rename.status).toBe(404);
       expect((await t.db.query('select login from app_user where id = $1', [other.id])).rows[0].login).toBe(other.login);
       expect((await t.db.query('select name from role where id = $1', [beta.roles.Manager])).rows[0].name).toBe('Manager');
@@ -182,13 +229,22 @@ describe('Security module: users', () => {
       const list = await admin.get('/security/roles');
       expect(list.status).toBe(200);
       for (const name of ['Administrator', 'Salesperson', 'Manager', 'Worker']) expect(list.text).toContain(`>${name}</a>`);
-      const created = await admin.post('/security/roles').type('form').send({ _csrf: csrfOf(list.text), name: 'Accountant' });
+      const created = await admin
+        .post('/security/roles')
+        .type('form')
+        .send({ _csrf: csrfOf(list.text), name: 'Accountant' });
       expect(created.status).toBe(303);
-      const dup = await admin.post('/security/roles').type('form').send({ _csrf: csrfOf(list.text), name: 'accountant' });
+      const dup = await admin
+        .post('/security/roles')
+        .type('form')
+        .send({ _csrf: csrfOf(list.text), name: 'accountant' });
       expect(dup.status).toBe(400);
       expect(dup.text).toMatch(/already exists/);
       const id = (await t.db.query(`select id from role where tenant_id = $1 and name = 'Accountant'`, [acme.id])).rows[0].id;
-      const renamed = await admin.post(`/security/roles/${id}`).type('form').send({ _csrf: csrfOf(list.text), name: 'Bookkeeper' });
+      const renamed = await admin
+        .post(`/security/roles/${id}`)
+        .type('form')
+        .send({ _csrf: csrfOf(list.text), name: 'Bookkeeper' });
       expect(renamed.status).toBe(303);
       const admins = await admin.get(`/security/roles/${acme.roles.Administrator}`);
       expect(admins.text).toContain('>admin</a>');

@@ -164,9 +164,12 @@
   document.addEventListener('change', (event) => {
     const all = event.target.closest('[data-select-all]');
     if (!all) return;
-    all.closest('table').querySelectorAll('tbody input[type="checkbox"]').forEach((box) => {
-      box.checked = all.checked;
-    });
+    all
+      .closest('table')
+      .querySelectorAll('tbody input[type="checkbox"]')
+      .forEach((box) => {
+        box.checked = all.checked;
+      });
   });
 
   document.querySelectorAll('[data-menu-button]').forEach(setUpMenu);

@@ -43,7 +43,13 @@ export class AuditController {
         at: formatDate(e.at),
         event: EVENT_LABELS[e.event] ?? e.event,
         actor: e.actor_login,
-        target: e.target_type && e.target_id ? { href: e.target_type === 'user' ? `/security/users/${e.target_id}` : e.target_type === 'role' ? `/security/roles/${e.target_id}` : undefined, label: `${e.target_type} #${e.target_id}` } : undefined,
+        target:
+          e.target_type && e.target_id
+            ? {
+                href: e.target_type === 'user' ? `/security/users/${e.target_id}` : e.target_type === 'role' ? `/security/roles/${e.target_id}` : undefined,
+                label: `${e.target_type} #${e.target_id}`,
+              }
+            : undefined,
         ip: e.ip,
         details: e.details ? JSON.stringify(e.details) : '',
       })),

@@ -46,7 +46,15 @@ export class AuditService {
     );
   }
 
-  async recent(tenantId: number, limit = 50): Promise<{ at: Date; event: string; actor_login: string | null; target_type: string | null; target_id: number | null; ip: string | null; details: unknown }[]> {
-    return sql(this.em, 'select at, event, actor_login, target_type, target_id, ip, details from audit_event where tenant_id = ? order by id desc limit ?', [tenantId, limit]);
+  async recent(
+    tenantId: number,
+    limit = 50,
+  ): Promise<
+    { at: Date; event: string; actor_login: string | null; target_type: string | null; target_id: number | null; ip: string | null; details: unknown }[]
+  > {
+    return sql(this.em, 'select at, event, actor_login, target_type, target_id, ip, details from audit_event where tenant_id = ? order by id desc limit ?', [
+      tenantId,
+      limit,
+    ]);
   }
 }

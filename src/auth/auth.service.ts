@@ -27,7 +27,13 @@ export class AuthService {
     if (!allowed || !user || !passwordOk || !canLogIn(user.user_type)) {
       await this.throttle.recordFailure(accountKey, addressKey);
       const reason = !allowed ? 'throttled' : !user ? 'unknown_login' : !passwordOk ? 'bad_password' : 'cannot_log_in';
-      await this.audit.record({ tenantId: tenant.id, event: 'authn_login_fail', target: user ? { type: 'user', id: user.id } : null, ip, details: { login: login.slice(0, 64), reason } });
+      await this.audit.record({
+        tenantId: tenant.id,
+        event: 'authn_login_fail',
+        target: user ? { type: 'user', id: user.id } : null,
+        ip,
+        details: { login: login.slice(0, 64), reason },
+      });
       return undefined;
     }
     const [sessionUser] = await Promise.all([

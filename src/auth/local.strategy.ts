@@ -16,7 +16,9 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
   async validate(req: Request, login: string, password: string): Promise<SessionUser> {
     // PostgreSQL refuses NUL in text and JSON: control characters become U+FFFD, so such a login is
     // just an unknown one (no valid login holds them) instead of a database error.
-    const name = String(login).slice(0, 200).replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
+    const name = String(login)
+      .slice(0, 200)
+      .replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
     const user = req.tenant && (await this.auth.authenticate(req.tenant, name, String(password).slice(0, 1024), req.ip ?? ''));
     if (!user) throw new LoginFailedException(name);
     return user;

@@ -1,7 +1,12 @@
 import { hash, verify } from '@node-rs/argon2';
 
 /** argon2id at OWASP's minimum: 19 MiB, 2 passes, 1 lane. Runs on libuv's thread pool, not the event loop. */
-export const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id (a const enum, not importable under isolatedModules) */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2_OPTIONS = {
+  algorithm: 2 /* Argon2id (a const enum, not importable under isolatedModules) */,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 /** Passwords are compared after NFKC, so the same text typed on another keyboard still matches. */
 export function normalizePassword(password: string): string {

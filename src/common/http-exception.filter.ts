@@ -19,7 +19,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
     if (exception instanceof LoginFailedException) {
       const next = (req.body as Record<string, unknown> | undefined)?.next;
-      res.status(401).render('auth/login', { layout: 'layouts/public', title: 'Log in', error: exception.message, login: exception.login, next: next ? safeNext(next) : undefined, tenant: req.tenant });
+      res.status(401).render('auth/login', {
+        layout: 'layouts/public',
+        title: 'Log in',
+        error: exception.message,
+        login: exception.login,
+        next: next ? safeNext(next) : undefined,
+        tenant: req.tenant,
+      });
       return;
     }
     if (exception instanceof LoginRequiredException) {

@@ -86,7 +86,10 @@ export class AppConfig {
         mkdirSync(this.dataDir, { recursive: true });
         writeFileSync(file, secret + '\n', { mode: 0o600 });
       } catch (err) {
-        fail('DATA_DIR', `must be a folder this user can write (${this.dataDir}: ${(err as NodeJS.ErrnoException).code}), or set SESSION_SECRET and DATABASE_URL`);
+        fail(
+          'DATA_DIR',
+          `must be a folder this user can write (${this.dataDir}: ${(err as NodeJS.ErrnoException).code}), or set SESSION_SECRET and DATABASE_URL`,
+        );
       }
       return secret;
     }

@@ -34,7 +34,10 @@ export class EmbeddedPostgresError extends Error {}
  * (kill -9 of the app) is joined, and stopped later when `adopt` is set; a stale lock file from a dead server is left to PostgreSQL,
  * which recovers from its write-ahead log.
  */
-export async function startEmbeddedPostgres(dir: string, options: { log?: (line: string) => void; fast?: boolean; adopt?: boolean } = {}): Promise<EmbeddedCluster> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  options: { log?: (line: string) => void; fast?: boolean; adopt?: boolean } = {},
+): Promise<EmbeddedCluster> {
   const log = options.log ?? (() => undefined);
   const ids = postgresIds();
   const bin = await binaries(ids);
@@ -127,7 +130,9 @@ function prepareDataDir(dir: string, ids: Ids): void {
     if (ids.uid !== undefined) chownSync(dir, ids.uid, ids.gid!);
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new EmbeddedPostgresError(`Cannot use ${dir} for the database (${(err as NodeJS.ErrnoException).code}); set DATA_DIR to a writable folder, or set DATABASE_URL.`);
+    throw new EmbeddedPostgresError(
+      `Cannot use ${dir} for the database (${(err as NodeJS.ErrnoException).code}); set DATA_DIR to a writable folder, or set DATABASE_URL.`,
+    );
   }
   if (ids.uid !== undefined && !canReach(dir, ids)) {
     throw new EmbeddedPostgresError(

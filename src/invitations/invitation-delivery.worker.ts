@@ -140,7 +140,12 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
     await em.transactional(async (tem) => {
       if (!(await this.repo.markSent(tem, row.id, row.attempts, hashInvitationToken(token), expiresAt, this.clock.now()))) return;
       await this.audit.record(
-        { tenantId: row.tenant_id, event: 'invitation_delivered', target: { type: 'user', id: row.user_id }, details: { invitationId: row.id, email: row.email, attempts: row.attempts } },
+        {
+          tenantId: row.tenant_id,
+          event: 'invitation_delivered',
+          target: { type: 'user', id: row.user_id },
+          details: { invitationId: row.id, email: row.email, attempts: row.attempts },
+        },
         tem,
       );
     });
@@ -155,7 +160,12 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
       if (!(await this.repo.markFailed(tem, row.id, row.attempts, reason, retryInMs, attempts))) return;
       if (row.attempts === 1 || giveUp) {
         await this.audit.record(
-          { tenantId: row.tenant_id, event: 'invitation_failed', target: { type: 'user', id: row.user_id }, details: { invitationId: row.id, reason, attempts: row.attempts, gaveUp: giveUp } },
+          {
+            tenantId: row.tenant_id,
+            event: 'invitation_failed',
+            target: { type: 'user', id: row.user_id },
+            details: { invitationId: row.id, reason, attempts: row.attempts, gaveUp: giveUp },
+          },
           tem,
         );
       }

@@ -5,7 +5,8 @@
 export const INVITATION_MESSAGES: Record<string, string> = {
   'invitation-queued': 'The invitation mail is on its way. Its state shows in the Invitation column of the users list.',
   'invitation-revoked': 'The invitation was revoked. Its Create Account link no longer works.',
-  'not-invitation-type': 'Only users of type "Invitation Internal (No login)" or "Invitation External (No login)" can be invited. Change the User Type and save first.',
+  'not-invitation-type':
+    'Only users of type "Invitation Internal (No login)" or "Invitation External (No login)" can be invited. Change the User Type and save first.',
   'no-email': 'This user has no email address. Enter one and save before sending the invitation.',
   'already-accepted': 'This user has already accepted an invitation and can log in.',
   'no-open-invitation': 'This user has no open invitation to revoke.',

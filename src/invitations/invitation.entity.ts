@@ -10,7 +10,10 @@ export const INVITATION_STATES = ['queued', 'sending', 'sent', 'failed', 'accept
 export type InvitationState = (typeof INVITATION_STATES)[number];
 
 @Entity({ tableName: 'invitation' })
-@Index({ name: 'invitation_due_idx', expression: `create index "invitation_due_idx" on "invitation" ("next_attempt_at") where "status" in ('queued', 'failed', 'sending')` })
+@Index({
+  name: 'invitation_due_idx',
+  expression: `create index "invitation_due_idx" on "invitation" ("next_attempt_at") where "status" in ('queued', 'failed', 'sending')`,
+})
 @Index({ name: 'invitation_user_idx', properties: ['tenant', 'user'] })
 export class Invitation {
   @PrimaryKey({ type: 'integer', autoincrement: true })

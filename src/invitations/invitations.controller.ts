@@ -21,13 +21,27 @@ export class InvitationsController {
   }
 
   @Post(':id/invitations')
-  async send(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Param('id', ParseIntPipe) id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+  async send(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @Param('id', ParseIntPipe) id: number,
+    @Body() _form: CsrfOnlyDto,
+    @Res() res: Response,
+  ) {
     const result = await this.invitations.send(tenant.id, me, id, ip);
     res.redirect(303, `/security/users/${id}?${result.ok ? 'notice=invitation-queued' : `error=${result.code}`}`);
   }
 
   @Post(':id/invitations/revoke')
-  async revoke(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Param('id', ParseIntPipe) id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+  async revoke(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @Param('id', ParseIntPipe) id: number,
+    @Body() _form: CsrfOnlyDto,
+    @Res() res: Response,
+  ) {
     const revoked = await this.invitations.revoke(tenant.id, me, id, ip);
     res.redirect(303, `/security/users/${id}?${revoked ? 'notice=invitation-revoked' : 'error=no-open-invitation'}`);
   }

@@ -98,7 +98,10 @@ export class InvitationsRepository {
 
   /** Of these users, those who were invited before (so this one is a resend). */
   async invitedBefore(em: EntityManager, tenantId: number, userIds: number[]): Promise<Set<number>> {
-    const rows = await sql<{ user_id: number }>(em, 'select distinct user_id from invitation where tenant_id = ? and user_id = any(?::int[])', [tenantId, pgArray(userIds)]);
+    const rows = await sql<{ user_id: number }>(em, 'select distinct user_id from invitation where tenant_id = ? and user_id = any(?::int[])', [
+      tenantId,
+      pgArray(userIds),
+    ]);
     return new Set(rows.map((r) => r.user_id));
   }
 
@@ -238,7 +241,13 @@ export class InvitationsRepository {
   }
 
   /** Sets the password and turns the invitation type into the type that can log in. */
-  async activateUser(em: EntityManager, tenantId: number, userId: number, passwordHash: string, types: [string, string][]): Promise<{ login: string; user_type: string }> {
+  async activateUser(
+    em: EntityManager,
+    tenantId: number,
+    userId: number,
+    passwordHash: string,
+    types: [string, string][],
+  ): Promise<{ login: string; user_type: string }> {
     const cases = types.map(() => 'when ? then ?').join(' ');
     const row = await sqlOne<{ login: string; user_type: string }>(
       em,

@@ -9,11 +9,27 @@ import { SignupService, type DeadLink, type FieldErrors } from './signup.service
 
 /** What each dead link says: what happened, and what to do. */
 const DEAD_LINKS: Record<DeadLink, { status: number; title: string; text: string }> = {
-  expired: { status: 410, title: 'This invitation has expired', text: 'The Create Account link was valid for a limited time only, and that time is over. No account was created with it.' },
-  used: { status: 410, title: 'This invitation has already been used', text: 'An account was already created with this link. Log in with your login and the password you chose.' },
+  expired: {
+    status: 410,
+    title: 'This invitation has expired',
+    text: 'The Create Account link was valid for a limited time only, and that time is over. No account was created with it.',
+  },
+  used: {
+    status: 410,
+    title: 'This invitation has already been used',
+    text: 'An account was already created with this link. Log in with your login and the password you chose.',
+  },
   revoked: { status: 410, title: 'This invitation was withdrawn', text: 'Your administrator withdrew this invitation, so its link no longer works.' },
-  replaced: { status: 410, title: 'This invitation was replaced', text: 'A newer invitation mail was sent to you, and only the link in the newest mail works. Look for it in your mailbox.' },
-  unknown: { status: 404, title: 'This link is not valid', text: 'The link is incomplete or not meant for this site. Copy the whole link from the mail, or ask for a new invitation.' },
+  replaced: {
+    status: 410,
+    title: 'This invitation was replaced',
+    text: 'A newer invitation mail was sent to you, and only the link in the newest mail works. Look for it in your mailbox.',
+  },
+  unknown: {
+    status: 404,
+    title: 'This link is not valid',
+    text: 'The link is incomplete or not meant for this site. Copy the whole link from the mail, or ask for a new invitation.',
+  },
 };
 
 /** The Create Account page behind the link of the invitation mail. Open to anyone: the token is the credential. */
@@ -27,7 +43,15 @@ export class SignupController {
     privatePage(res);
     const state = await this.signup.linkState(tenant.id, token);
     if (state.kind !== 'valid') return dead(res, tenant, token, state.kind);
-    res.render('invitations/signup', { layout: 'layouts/public', title: 'Create Account', tenant, token, login: state.login, name: state.name, expiresAt: formatDate(state.expiresAt) });
+    res.render('invitations/signup', {
+      layout: 'layouts/public',
+      title: 'Create Account',
+      tenant,
+      token,
+      login: state.login,
+      name: state.name,
+      expiresAt: formatDate(state.expiresAt),
+    });
   }
 
   @Post(':token')
@@ -60,10 +84,28 @@ function privatePage(res: Response): void {
 
 function dead(res: Response, tenant: Tenant, token: string, kind: DeadLink): void {
   const page = DEAD_LINKS[kind];
-  res.status(page.status).render('invitations/link-dead', { layout: 'layouts/public', title: page.title, tenant, token: encodeURIComponent(token), kind, heading: page.title, text: page.text, used: kind === 'used' });
+  res.status(page.status).render('invitations/link-dead', {
+    layout: 'layouts/public',
+    title: page.title,
+    tenant,
+    token: encodeURIComponent(token),
+    kind,
+    heading: page.title,
+    text: page.text,
+    used: kind === 'used',
+  });
 }
 
 function invalid(res: Response, tenant: Tenant, token: string, result: { login: string; name: string; expiresAt: Date | string; errors: FieldErrors }): void {
   const { login, name, errors } = result;
-  res.status(400).render('invitations/signup', { layout: 'layouts/public', title: 'Create Account', tenant, token, login, name, errors, expiresAt: formatDate(result.expiresAt) });
+  res.status(400).render('invitations/signup', {
+    layout: 'layouts/public',
+    title: 'Create Account',
+    tenant,
+    token,
+    login,
+    name,
+    errors,
+    expiresAt: formatDate(result.expiresAt),
+  });
 }

@@ -15,7 +15,8 @@ export type LinkState = { kind: 'valid'; login: string; name: string; expiresAt:
 
 export type FieldErrors = Partial<Record<'password' | 'confirmPassword', string>>;
 
-export type AcceptResult = { kind: 'accepted'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date | string; errors: FieldErrors } | { kind: DeadLink };
+export type AcceptResult =
+  { kind: 'accepted'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date | string; errors: FieldErrors } | { kind: DeadLink };
 
 const REQUESTS_PER_HOUR = 3;
 
@@ -64,7 +65,14 @@ export class SignupService {
       const user = await this.repo.activateUser(em, tenantId, used.user_id, passwordHash, types);
       await this.repo.joinEverybody(em, tenantId, used.user_id);
       await this.audit.record(
-        { tenantId, event: 'invitation_accepted', actor: { id: used.user_id, login: user.login }, target: { type: 'user', id: used.user_id }, ip, details: { invitationId: used.id, userType: user.user_type } },
+        {
+          tenantId,
+          event: 'invitation_accepted',
+          actor: { id: used.user_id, login: user.login },
+          target: { type: 'user', id: used.user_id },
+          ip,
+          details: { invitationId: used.id, userType: user.user_type },
+        },
         em,
       );
       return user.login;

@@ -24,7 +24,9 @@ export class MailService {
   ) {}
 
   async send(mail: OutgoingMail): Promise<void> {
-    const info = (await this.mailer.sendMail({ from: this.config.mailFrom, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text })) as { message?: Buffer };
+    const info = (await this.mailer.sendMail({ from: this.config.mailFrom, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text })) as {
+      message?: Buffer;
+    };
     if (this.config.smtpUrl) return;
     const file = this.writeEml(mail.to, info.message);
     this.logger.log(`No SMTP_URL: mail to ${mail.to} written to ${file}${mail.devNote ? `. ${mail.devNote}` : ''}`);

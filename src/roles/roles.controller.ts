@@ -29,14 +29,29 @@ export class RolesController {
     const { value, errors } = await validateForm(RoleFormDto, body);
     const error = errors.name ?? (await this.roles.create(tenantId, req.user!, value.name, req.ip ?? '')).error;
     if (!error) return res.redirect(303, '/security/roles?notice=created');
-    res.status(400).render('roles/index', { title: 'Roles', securityActive: true, nav: 'roles', roles: await this.repo.list(tenantId), newName: String(body.name ?? ''), newError: error });
+    res.status(400).render('roles/index', {
+      title: 'Roles',
+      securityActive: true,
+      nav: 'roles',
+      roles: await this.repo.list(tenantId),
+      newName: String(body.name ?? ''),
+      newError: error,
+    });
   }
 
   @Get(':id')
   @Render('roles/show')
   async show(@Req() req: Request, @Param('id', ParseIntPipe) id: number, @Query('notice') notice?: string) {
     const role = await this.roles.get(req.tenant!.id, id);
-    return { title: `${role.name} · Roles`, securityActive: true, nav: 'roles', role, name: role.name, members: await this.repo.members(req.tenant!.id, id), notice: NOTICES[notice ?? ''] };
+    return {
+      title: `${role.name} · Roles`,
+      securityActive: true,
+      nav: 'roles',
+      role,
+      name: role.name,
+      members: await this.repo.members(req.tenant!.id, id),
+      notice: NOTICES[notice ?? ''],
+    };
   }
 
   @Post(':id')
@@ -47,6 +62,14 @@ export class RolesController {
     const error = errors.name ?? (await this.roles.rename(tenantId, req.user!, id, value.name, req.ip ?? '')).error;
     if (!error) return res.redirect(303, `/security/roles/${id}?notice=renamed`);
     const members = await this.repo.members(tenantId, id);
-    res.status(400).render('roles/show', { title: `${role.name} · Roles`, securityActive: true, nav: 'roles', role, name: String(body.name ?? ''), nameError: error, members });
+    res.status(400).render('roles/show', {
+      title: `${role.name} · Roles`,
+      securityActive: true,
+      nav: 'roles',
+      role,
+      name: String(body.name ?? ''),
+      nameError: error,
+      members,
+    });
   }
 }

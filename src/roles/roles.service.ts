@@ -21,7 +21,14 @@ export class RolesService {
     if (await this.roles.nameTaken(tenantId, name)) return { error: 'A role with this name already exists.' };
     const id = await this.roles.create(tenantId, name).catch(uniqueViolation);
     if (id === undefined) return { error: 'A role with this name already exists.' };
-    await this.audit.record({ tenantId, event: 'role_created', actor: { id: actor.id, login: actor.login }, target: { type: 'role', id }, ip, details: { name } });
+    await this.audit.record({
+      tenantId,
+      event: 'role_created',
+      actor: { id: actor.id, login: actor.login },
+      target: { type: 'role', id },
+      ip,
+      details: { name },
+    });
     return { id };
   }
 
@@ -29,7 +36,14 @@ export class RolesService {
     const before = await this.get(tenantId, id);
     if (await this.roles.nameTaken(tenantId, name, id)) return { error: 'A role with this name already exists.' };
     if ((await this.roles.rename(tenantId, id, name).catch(uniqueViolation)) === undefined) return { error: 'A role with this name already exists.' };
-    await this.audit.record({ tenantId, event: 'role_renamed', actor: { id: actor.id, login: actor.login }, target: { type: 'role', id }, ip, details: { before: before.name, after: name } });
+    await this.audit.record({
+      tenantId,
+      event: 'role_renamed',
+      actor: { id: actor.id, login: actor.login },
+      target: { type: 'role', id },
+      ip,
+      details: { before: before.name, after: name },
+    });
     return {};
   }
 }

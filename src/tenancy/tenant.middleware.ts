@@ -34,10 +34,18 @@ function baseHost(config: AppConfig, req: Request, res: Response): void {
     return;
   }
   if (req.path === '/go') {
-    const name = String(req.query.instance ?? '').trim().toLowerCase();
+    const name = String(req.query.instance ?? '')
+      .trim()
+      .toLowerCase();
     const problem = instanceNameProblem(name);
     if (problem) {
-      res.status(400).render('home/landing', { layout: 'layouts/public', title: 'Go to your instance', baseHost: config.baseHost, instance: name, error: `An instance name ${problem}.` });
+      res.status(400).render('home/landing', {
+        layout: 'layouts/public',
+        title: 'Go to your instance',
+        baseHost: config.baseHost,
+        instance: name,
+        error: `An instance name ${problem}.`,
+      });
       return;
     }
     // Redirect whether or not it exists: the instance host answers for itself.

@@ -39,14 +39,25 @@ export class UserListPresenter {
     const now = this.clock.now();
     const link = (changes: Record<string, string | number | undefined>) => {
       const params = new URLSearchParams();
-      const merged = { q: search || undefined, sort: sort === 'login' ? undefined : sort, dir: dir === 'asc' ? undefined : dir, page: page > 1 ? page : undefined, ...changes };
+      const merged = {
+        q: search || undefined,
+        sort: sort === 'login' ? undefined : sort,
+        dir: dir === 'asc' ? undefined : dir,
+        page: page > 1 ? page : undefined,
+        ...changes,
+      };
       for (const [key, value] of Object.entries(merged)) if (value !== undefined && value !== '') params.set(key, String(value));
       const qs = params.toString();
       return '/security/users' + (qs ? '?' + qs : '');
     };
     const column = (key: UserSort, label: string) => {
       const active = sort === key;
-      return { label, href: link({ sort: key, dir: active && dir === 'asc' ? 'desc' : undefined, page: undefined }), ariaSort: active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined, arrow: active ? (dir === 'asc' ? '▲' : '▼') : '' };
+      return {
+        label,
+        href: link({ sort: key, dir: active && dir === 'asc' ? 'desc' : undefined, page: undefined }),
+        ariaSort: active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined,
+        arrow: active ? (dir === 'asc' ? '▲' : '▼') : '',
+      };
     };
     return {
       title: 'Users',
@@ -64,7 +75,9 @@ export class UserListPresenter {
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
       rows: rows.map((row) => {
-        const status = row.invitation_status ? invitationStatus({ status: row.invitation_status as InvitationState, expires_at: row.invitation_expires_at }, now) : undefined;
+        const status = row.invitation_status
+          ? invitationStatus({ status: row.invitation_status as InvitationState, expires_at: row.invitation_expires_at }, now)
+          : undefined;
         return {
           ...row,
           invitation: status && { label: STATUS_LABELS[status], tone: STATUS_TONES[status], error: row.invitation_error },

@@ -62,7 +62,14 @@ export class UsersController {
     const user = id === undefined ? undefined : await this.users.get(tenantId, id);
     const action = String(body._action ?? 'save');
     const { value, errors } = await validateForm(UserFormDto, body);
-    const values: UserFormValues = { login: str(body.login), name: str(body.name), email: str(body.email), userType: str(body.userType), roles: value.roles, version: value.version };
+    const values: UserFormValues = {
+      login: str(body.login),
+      name: str(body.name),
+      email: str(body.email),
+      userType: str(body.userType),
+      roles: value.roles,
+      version: value.version,
+    };
     const show = async (state: FormState, status = 200) => res.status(status).render('users/form', await this.form.model(tenantId, user, values, state));
 
     if (action === 'add-role') {

@@ -64,7 +64,15 @@ export class UsersRepository {
       [tenantId, id],
     );
     if (!row) return undefined;
-    return { id: row.id, tenantId: row.tenant_id, login: row.login, name: row.name, userType: row.user_type, roleCount: row.role_count, permissions: row.permissions };
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      login: row.login,
+      name: row.name,
+      userType: row.user_type,
+      roleCount: row.role_count,
+      permissions: row.permissions,
+    };
   }
 
   /** One page of the users navigator: plain rows, the latest invitation of each joined in the same query. */
@@ -79,7 +87,9 @@ export class UsersRepository {
     const order = `${SORT_COLUMNS[query.sort]} ${query.dir === 'desc' ? 'desc' : 'asc'}, u.id ${query.dir === 'desc' ? 'desc' : 'asc'}`;
     // One round trip: the page as JSON and the count (a search counts at most SEARCH_COUNT_CAP + 1
     // matches: the exact number of a broad search is not worth a scan).
-    const counted = query.search ? `select count(*) from (select 1 from app_user u where ${where} limit ${SEARCH_COUNT_CAP + 1}) m` : `select count(*) from app_user u where ${where}`;
+    const counted = query.search
+      ? `select count(*) from (select 1 from app_user u where ${where} limit ${SEARCH_COUNT_CAP + 1}) m`
+      : `select count(*) from app_user u where ${where}`;
     const result = await sqlOne<{ total: number; rows: UserListRow[] }>(
       this.em,
       `select (${counted})::int as total, coalesce((select json_agg(p) from (

@@ -81,7 +81,11 @@ export class UsersService {
   private async replaceRoles(em: EntityManager, tenantId: number, userId: number, roleIds: number[]): Promise<void> {
     await sql(em, 'delete from user_role where tenant_id = ? and user_id = ? and not (role_id = any(?::int[]))', [tenantId, userId, pgArray(roleIds)]);
     if (roleIds.length) {
-      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) select ?, ?, unnest(?::int[]) on conflict do nothing', [tenantId, userId, pgArray(roleIds)]);
+      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) select ?, ?, unnest(?::int[]) on conflict do nothing', [
+        tenantId,
+        userId,
+        pgArray(roleIds),
+      ]);
     }
   }
 
@@ -116,7 +120,10 @@ export class UsersService {
   private async checkRoles(tenantId: number, lines: string[]): Promise<{ roleIds: number[]; errors: FieldErrors }> {
     const errors: FieldErrors = {};
     const ids = lines.map((l) => (/^\d{1,9}$/.test(l) ? Number(l) : l === '' ? 0 : -1));
-    const known = await this.roles.namesOf(tenantId, ids.filter((i) => i > 0));
+    const known = await this.roles.namesOf(
+      tenantId,
+      ids.filter((i) => i > 0),
+    );
     const seen = new Set<number>();
     ids.forEach((roleId, line) => {
       if (roleId === 0) return;

@@ -11,7 +11,12 @@ describe('Accessibility (axe-core)', () => {
 
   beforeAll(async () => {
     w = await startWorld();
-    user = await userFactory(w.t.db, w.tenant, { name: 'Maria Garcia', userType: 'Invitation Internal (No login)', roles: ['Salesperson', 'Manager'], password: null });
+    user = await userFactory(w.t.db, w.tenant, {
+      name: 'Maria Garcia',
+      userType: 'Invitation Internal (No login)',
+      roles: ['Salesperson', 'Manager'],
+      password: null,
+    });
     await userFactory(w.t.db, w.tenant, { userType: 'External', roles: ['Worker'] });
     ({ page } = await newPage(w, { bypassCSP: true }));
     await logIn(page, w.tenant.admin.login, w.tenant.admin.password);

@@ -63,7 +63,10 @@ describe('seed: invite a user, from the admin form to the first login', () => {
     await dialog.waitFor();
     const text = (await dialog.textContent()) ?? '';
     await expect(dialog.getByRole('button', { name: 'Cancel', exact: true }).isVisible()).resolves.toBe(true);
-    await Promise.all([page.waitForURL(`**/security/users/${userId}?notice=invitation-queued`), dialog.getByRole('button', { name: 'OK', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`**/security/users/${userId}?notice=invitation-queued`),
+      dialog.getByRole('button', { name: 'OK', exact: true }).click(),
+    ]);
     await page.getByRole('status').filter({ hasText: 'The invitation mail is on its way.' }).waitFor();
     return text;
   }
@@ -150,7 +153,12 @@ describe('seed: invite a user, from the admin form to the first login', () => {
       // Readable values: the signup page is screenshotted for the docs (the database is this file's own).
       const user = { login: 'mgarcia', name: 'Maria Garcia', email: 'maria.garcia@example.com', roles: ['Salesperson'] };
       const userId = await createUser(page, user);
-      await expect(page.getByRole('region', { name: 'Roles' }).getByRole('combobox', { name: 'Role', exact: true }).evaluateAll((els) => els.map((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent?.trim()))).resolves.toEqual(['Salesperson']);
+      await expect(
+        page
+          .getByRole('region', { name: 'Roles' })
+          .getByRole('combobox', { name: 'Role', exact: true })
+          .evaluateAll((els) => els.map((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent?.trim())),
+      ).resolves.toEqual(['Salesperson']);
 
       const dialogText = await sendInvitation(page, userId);
       expect(dialogText).toContain(user.name);

@@ -119,7 +119,14 @@ describe('Users: seed steps 1 to 5 in a browser', () => {
       ['sdubois', 'Sophie Dubois', 'Invitation Internal (No login)', 'revoked'],
     ];
     for (const [login, name, userType, state] of people) {
-      const u = await userFactory(db, w.tenant, { login, name, email: `${login}@example.com`, userType, roles: ['Salesperson'], password: userType.startsWith('Invitation') ? null : undefined });
+      const u = await userFactory(db, w.tenant, {
+        login,
+        name,
+        email: `${login}@example.com`,
+        userType,
+        roles: ['Salesperson'],
+        password: userType.startsWith('Invitation') ? null : undefined,
+      });
       if (!state) continue;
       // States are written directly (no mail is involved); failed retries are pushed out of the worker's reach.
       await db.query(

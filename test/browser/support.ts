@@ -20,7 +20,14 @@ export function launchBrowser(): Promise<Browser> {
   if (!executablePath) throw new Error('CHROMIUM_PATH is not set (npm test sets it when /usr/bin/chromium exists)');
   return chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP *.${BASE_HOST} 127.0.0.1`],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--host-resolver-rules=MAP *.${BASE_HOST} 127.0.0.1`,
+    ],
   });
 }
 
@@ -53,7 +60,10 @@ export async function startWorld(instance: { name?: string; displayName?: string
  * A fresh context (own cookies) at 1280x800, with or without JavaScript. `bypassCSP` lets
  * seriousViolations() inject axe-core as an inline script past the app's `script-src 'self'`.
  */
-export async function newPage(world: BrowserWorld, options: { javaScriptEnabled?: boolean; bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPage(
+  world: BrowserWorld,
+  options: { javaScriptEnabled?: boolean; bypassCSP?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await world.browser.newContext({
     viewport: { width: 1280, height: 800 },
     javaScriptEnabled: options.javaScriptEnabled ?? true,
@@ -103,7 +113,9 @@ export async function seriousViolations(page: Page): Promise<AxeFinding[]> {
   const hasAxe = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
   if (!hasAxe) await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }
+    ).axe;
     const result = await axe.run();
     return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
   });

@@ -22,7 +22,9 @@ export interface TestTenant {
 export async function tenantFactory(t: TestApp, overrides: { name?: string; displayName?: string } = {}): Promise<TestTenant> {
   const name = overrides.name ?? unique('t');
   const password = 'admin pass ' + randomBytes(4).toString('hex');
-  const { id } = await t.app.get(InstancesService).create({ name, displayName: overrides.displayName, adminLogin: 'admin', adminEmail: `admin@${name}.example.com`, adminPassword: password });
+  const { id } = await t.app
+    .get(InstancesService)
+    .create({ name, displayName: overrides.displayName, adminLogin: 'admin', adminEmail: `admin@${name}.example.com`, adminPassword: password });
   const roles = await t.db.query<{ id: number; name: string }>('select id, name from role where tenant_id = $1', [id]);
   const group = await t.db.query<{ id: number }>(`select id from user_group where tenant_id = $1 and name = 'Everybody'`, [id]);
   return {

@@ -79,7 +79,11 @@ export class TestSmtp {
 
   /** Messages sent to one address. */
   to(address: string): ParsedMail[] {
-    return this.messages.filter((m) => JSON.stringify(m.to ?? '').toLowerCase().includes(address.toLowerCase()));
+    return this.messages.filter((m) =>
+      JSON.stringify(m.to ?? '')
+        .toLowerCase()
+        .includes(address.toLowerCase()),
+    );
   }
 }
 
