@@ -60,6 +60,13 @@ function toDate(value: Date | string | null): Date | null {
 
 const OPEN = `('queued', 'sending', 'sent', 'failed')`;
 
+/** A user with what the invitation rules need: roles by name, and whether an invitation was accepted. */
+const INVITEE_SELECT = `select u.id, u.login, u.name, u.email, u.user_type,
+    coalesce((select array_agg(r.name order by r.name) from user_role ur join role r on r.id = ur.role_id
+              where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as role_names,
+    exists (select 1 from invitation i where i.tenant_id = u.tenant_id and i.user_id = u.id and i.status = 'accepted') as accepted
+  from app_user u`;
+
 /** Queries on invitations (which are also the mail queue). Every method takes the transaction's EntityManager; tenant-owned lookups take the tenant. */
 @Injectable()
 export class InvitationsRepository {
@@ -73,27 +80,11 @@ export class InvitationsRepository {
    * cannot deadlock): sends, revokes and acceptance of one user happen one at a time.
    */
   async lockInvitees(em: EntityManager, tenantId: number, userIds: number[]): Promise<InviteeRow[]> {
-    return sql<InviteeRow>(
-      em,
-      `select u.id, u.login, u.name, u.email, u.user_type,
-              coalesce((select array_agg(r.name order by r.name) from user_role ur join role r on r.id = ur.role_id
-                        where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as role_names,
-              exists (select 1 from invitation i where i.tenant_id = u.tenant_id and i.user_id = u.id and i.status = 'accepted') as accepted
-       from app_user u where u.tenant_id = ? and u.id = any(?::int[]) order by u.id for update of u`,
-      [tenantId, pgArray(userIds)],
-    );
+    return sql<InviteeRow>(em, `${INVITEE_SELECT} where u.tenant_id = ? and u.id = any(?::int[]) order by u.id for update of u`, [tenantId, pgArray(userIds)]);
   }
 
   async findInvitee(em: EntityManager, tenantId: number, userId: number): Promise<InviteeRow | undefined> {
-    return sqlOne<InviteeRow>(
-      em,
-      `select u.id, u.login, u.name, u.email, u.user_type,
-              coalesce((select array_agg(r.name order by r.name) from user_role ur join role r on r.id = ur.role_id
-                        where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as role_names,
-              exists (select 1 from invitation i where i.tenant_id = u.tenant_id and i.user_id = u.id and i.status = 'accepted') as accepted
-       from app_user u where u.tenant_id = ? and u.id = ?`,
-      [tenantId, userId],
-    );
+    return sqlOne<InviteeRow>(em, `${INVITEE_SELECT} where u.tenant_id = ? and u.id = ?`, [tenantId, userId]);
   }
 
   /** Of these users, those who were invited before (so this one is a resend). */
