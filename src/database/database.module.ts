@@ -14,7 +14,9 @@ export class DatabaseModule implements OnApplicationShutdown {
   static forRoot(url: string): DynamicModule {
     return {
       module: DatabaseModule,
-      imports: [MikroOrmModule.forRoot({ ...ormConfig(url), registerRequestContext: true })],
+      // No per-request EntityManager fork: requests read and write with parameterised SQL (lists as
+      // plain rows) and explicit transactions, never through the identity map, so a fork would only cost time.
+      imports: [MikroOrmModule.forRoot({ ...ormConfig(url), registerRequestContext: false })],
       providers: [{ provide: PG_POOL, useFactory: () => new pg.Pool({ connectionString: url, max: 5 }) }],
       exports: [PG_POOL],
     };
