@@ -1,7 +1,7 @@
 // npm run bench: the product against the bare stack on this machine. See bench/README.md.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -582,7 +582,9 @@ ${errors.length ? `Errors:\n\n${errors.map((e) => `- ${e}`).join('\n')}\n\n` : '
 ${perRound}
 `;
   console.log('\n' + table + '\n');
-  writeFileSync(join(ROOT, 'bench/results.md'), md + (process.env.BENCH_NOTES ? '\n' + readFileSync(process.env.BENCH_NOTES, 'utf8') : ''));
+  // The analysis of the targets (what the profile shows, what was tried) travels with every run.
+  const notes = process.env.BENCH_NOTES ?? join(ROOT, 'bench/analysis.md');
+  writeFileSync(join(ROOT, 'bench/results.md'), md + (existsSync(notes) ? '\n' + readFileSync(notes, 'utf8') : ''));
   log('wrote bench/results.md');
 }
 
