@@ -17,7 +17,7 @@ export class InvitationsController {
   @Render('invitations/confirm')
   async confirm(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
     const confirmation = await this.invitations.confirmation(tenant.id, id);
-    return { title: 'Send invitation mail', securityActive: true, ...confirmation };
+    return { title: 'Send invitation mail', securityActive: true, nav: 'users', ...confirmation };
   }
 
   @Post(':id/invitations')
@@ -52,6 +52,13 @@ export class InvitationsController {
   @Render('invitations/bulk-result')
   async sendMany(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Body() form: BulkInvitationDto) {
     const result = await this.invitations.sendMany(tenant.id, me, form.ids.map(Number), ip);
-    return { title: 'Send invitation mail', securityActive: true, ...result, queuedCount: result.queued.length, nothingSelected: form.ids.length === 0 };
+    return {
+      title: 'Send invitation mail',
+      securityActive: true,
+      nav: 'users',
+      ...result,
+      queuedCount: result.queued.length,
+      nothingSelected: form.ids.length === 0,
+    };
   }
 }
