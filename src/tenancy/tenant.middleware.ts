@@ -16,7 +16,12 @@ export function tenantMiddleware(config: AppConfig, tenants: TenantsService) {
     if (HOSTLESS.test(req.path)) return next();
     const label = instanceLabel(req.headers.host, config.baseHost);
     if (label === '') return baseHost(config, req, res);
-    const tenant = label && !instanceNameProblem(label) ? await tenants.findByName(label).catch(next) : null;
+    let tenant = null;
+    try {
+      tenant = label && !instanceNameProblem(label) ? await tenants.findByName(label) : null;
+    } catch (err) {
+      return next(err); // database down: the last-resort handler answers 500, not a misleading 404
+    }
     if (!tenant) return res.status(404).render('errors/unknown-host', { layout: false });
     req.tenant = tenant;
     res.locals.tenant = tenant;
