@@ -5,7 +5,7 @@ import express from 'express';
 import helmet from 'helmet';
 import passport from 'passport';
 import type pg from 'pg';
-import { csrfMiddleware } from './auth/csrf.js';
+import { CSRF_FAILED_MESSAGE, csrfMiddleware } from './auth/csrf.js';
 import { sessionMiddleware, sessionTimeouts } from './auth/session.js';
 import { enrichLogContext, requestContext } from './common/app-logger.js';
 import { Clock } from './common/clock.js';
@@ -64,7 +64,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
     req.session ? passportInit(req, res, () => passportSession(req, res, next)) : next(),
   );
   app.use(enrichLogContext);
-  app.use(csrfMiddleware(config, (req, res) => renderClientError(req, res, 403, 'This form is no longer valid. Go back, reload the page and try again.')));
+  app.use(csrfMiddleware(config, (req, res) => renderClientError(req, res, 403, CSRF_FAILED_MESSAGE)));
   // Pages that depend on who is logged in are never cached.
   app.use((_req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');

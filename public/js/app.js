@@ -91,26 +91,13 @@
   }
 
   document.addEventListener('click', (event) => {
-    // A menu item that opens a dialog instead of the no-JavaScript confirmation page.
+    // An item that asks first: a link to the no-JavaScript confirmation page, or a submit button
+    // (bulk send) whose dialog's OK then submits the same form.
     const trigger = event.target.closest('[data-dialog]');
-    if (trigger) {
-      const dialog = document.getElementById(trigger.dataset.dialog);
-      if (dialog) {
-        event.preventDefault();
-        const menuButton = trigger.closest('.menu-wrap')?.querySelector('[data-menu-button]');
-        openDialog(dialog, menuButton || trigger);
-      }
-      return;
-    }
-    // A submit button that asks first (bulk send): the dialog's OK submits the same form.
-    const confirmButton = event.target.closest('[data-confirm]');
-    if (confirmButton) {
-      const dialog = document.getElementById(confirmButton.dataset.confirm);
-      if (dialog) {
-        event.preventDefault();
-        const menuButton = confirmButton.closest('.menu-wrap')?.querySelector('[data-menu-button]');
-        openDialog(dialog, menuButton || confirmButton);
-      }
+    const dialog = trigger && document.getElementById(trigger.dataset.dialog);
+    if (dialog) {
+      event.preventDefault();
+      openDialog(dialog, trigger.closest('.menu-wrap')?.querySelector('[data-menu-button]') || trigger);
       return;
     }
     const cancel = event.target.closest('[data-dialog-cancel]');

@@ -1,7 +1,7 @@
-import { Controller, Get, Render, Req } from '@nestjs/common';
-import type { Request } from 'express';
-import { RequirePermission } from '../common/decorators.js';
+import { Controller, Get, Render } from '@nestjs/common';
+import { CurrentTenant, RequirePermission } from '../common/decorators.js';
 import { formatDate } from '../common/views.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
 import { AuditService } from './audit.service.js';
 
 /** Readable names for the events of the audit log. */
@@ -33,8 +33,8 @@ export class AuditController {
 
   @Get()
   @Render('audit/index')
-  async index(@Req() req: Request) {
-    const events = await this.audit.recent(req.tenant!.id, 200);
+  async index(@CurrentTenant() tenant: Tenant) {
+    const events = await this.audit.recent(tenant.id, 200);
     return {
       title: 'Audit log',
       securityActive: true,

@@ -22,9 +22,3 @@ export class NoRolesException extends ForbiddenException {
     super(`The currently logged user ${login} has no assigned roles.`);
   }
 }
-
-export class CsrfException extends ForbiddenException {
-  constructor() {
-    super('This form is no longer valid. Go back, reload the page and try again.');
-  }
-}

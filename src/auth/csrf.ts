@@ -4,6 +4,8 @@ import type { AppConfig } from '../config/app-config.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+export const CSRF_FAILED_MESSAGE = 'This form is no longer valid. Go back, reload the page and try again.';
+
 /**
  * CSRF protection for every unsafe request on an instance host:
  * - the `Origin` (when sent) must be the instance's own origin, and `Sec-Fetch-Site` must not say

@@ -25,7 +25,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
         error: exception.message,
         login: exception.login,
         next: next ? safeNext(next) : undefined,
-        tenant: req.tenant,
       });
       return;
     }
@@ -36,7 +35,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof NoRolesException) {
-      res.status(403).render('errors/no-roles', { title: 'No assigned roles', login: exception.login, tenant: req.tenant });
+      res.status(403).render('errors/no-roles', { title: 'No assigned roles', login: exception.login });
       return;
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
@@ -53,7 +52,7 @@ export function renderClientError(req: Request, res: Response, status: number, m
   const layout = req.user ? 'layouts/main' : 'layouts/public';
   // Also rendered by middleware before the app's no-store header is set; the page carries a CSRF token.
   res.setHeader('Cache-Control', 'no-store');
-  res.status(status).render(view, { layout, title: titleOf(status), status, message, tenant: req.tenant });
+  res.status(status).render(view, { layout, title: titleOf(status), status, message });
 }
 
 function titleOf(status: number): string {

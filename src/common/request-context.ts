@@ -26,8 +26,7 @@ declare global {
 
 declare module 'express-session' {
   interface SessionData {
-    tenantId: number;
-    createdAt: number;
+    /** Last request of the session (ms), renewed at most once a minute; the login time is in passport.user. */
     lastSeen: number;
     passport?: { user?: unknown };
   }

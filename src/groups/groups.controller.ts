@@ -1,6 +1,6 @@
-import { Controller, Get, NotFoundException, Param, ParseIntPipe, Render, Req } from '@nestjs/common';
-import type { Request } from 'express';
-import { RequirePermission } from '../common/decorators.js';
+import { Controller, Get, NotFoundException, Param, ParseIntPipe, Render } from '@nestjs/common';
+import { CurrentTenant, RequirePermission } from '../common/decorators.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
 import { GroupsRepository } from './groups.repository.js';
 
 /** The Groups navigator: groups (Everybody at least) and their members. Membership follows from accepted invitations. */
@@ -11,15 +11,15 @@ export class GroupsController {
 
   @Get()
   @Render('groups/index')
-  async index(@Req() req: Request) {
-    return { title: 'Groups', securityActive: true, nav: 'groups', groups: await this.groups.list(req.tenant!.id) };
+  async index(@CurrentTenant() tenant: Tenant) {
+    return { title: 'Groups', securityActive: true, nav: 'groups', groups: await this.groups.list(tenant.id) };
   }
 
   @Get(':id')
   @Render('groups/show')
-  async show(@Req() req: Request, @Param('id', ParseIntPipe) id: number) {
-    const group = await this.groups.find(req.tenant!.id, id);
+  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
+    const group = await this.groups.find(tenant.id, id);
     if (!group) throw new NotFoundException();
-    return { title: `${group.name} · Groups`, securityActive: true, nav: 'groups', group, members: await this.groups.members(req.tenant!.id, id) };
+    return { title: `${group.name} · Groups`, securityActive: true, nav: 'groups', group, members: await this.groups.members(tenant.id, id) };
   }
 }

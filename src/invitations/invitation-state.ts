@@ -29,3 +29,12 @@ export const STATUS_TONES: Record<InvitationStatus, string> = {
   revoked: 'warn',
   expired: 'warn',
 };
+
+/** The badge of an invitation in lists and on the user form: derived state, its label and colour. */
+export function statusView(
+  row: { status: InvitationState; expires_at?: Date | string | null },
+  now: Date,
+): { status: InvitationStatus; label: string; tone: string } {
+  const status = invitationStatus(row, now);
+  return { status, label: STATUS_LABELS[status], tone: STATUS_TONES[status] };
+}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, sql, sqlOne } from '../database/sql.js';
+import { EVERYBODY } from '../groups/group.entity.js';
 import type { InvitationState } from './invitation.entity.js';
 
 /** A user as the invitation rules see them. */
@@ -49,7 +50,6 @@ export interface LatestInvitationRow {
   sent_at: Date | null;
   expires_at: Date | null;
   created_at: Date | null;
-  attempts: number | null;
   sent_by_login: string | null;
 }
 
@@ -128,10 +128,10 @@ export class InvitationsRepository {
   async latestByUser(em: EntityManager, tenantId: number, userIds: number[]): Promise<LatestInvitationRow[]> {
     const rows = await sql<LatestInvitationRow>(
       em,
-      `select u.id as user_id, u.invitation_requested_at, l.status, l.last_error, l.sent_at, l.expires_at, l.created_at, l.attempts, l.sent_by_login
+      `select u.id as user_id, u.invitation_requested_at, l.status, l.last_error, l.sent_at, l.expires_at, l.created_at, l.sent_by_login
        from app_user u
        left join lateral (
-         select i.status, i.last_error, i.sent_at, i.expires_at, i.created_at, i.attempts, s.login as sent_by_login
+         select i.status, i.last_error, i.sent_at, i.expires_at, i.created_at, s.login as sent_by_login
          from invitation i left join app_user s on s.id = i.sent_by_id
          where i.tenant_id = u.tenant_id and i.user_id = u.id
          order by i.id desc limit 1) l on true
@@ -254,9 +254,9 @@ export class InvitationsRepository {
     await sql(
       em,
       `insert into group_member (tenant_id, user_id, group_id)
-       select ?, ?, g.id from user_group g where g.tenant_id = ? and lower(g.name) = 'everybody'
+       select ?, ?, g.id from user_group g where g.tenant_id = ? and lower(g.name) = lower(?)
        on conflict do nothing`,
-      [tenantId, userId, tenantId],
+      [tenantId, userId, tenantId, EVERYBODY],
     );
   }
 

@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import { isInvitationType } from '../users/user-type.js';
 import { InvitationDeliveryWorker } from './invitation-delivery.worker.js';
 import { INVITATION_MESSAGES, noRolesWarning, type InvitationRefusal } from './invitation-messages.js';
-import { invitationStatus, STATUS_LABELS, STATUS_TONES, type InvitationStatus } from './invitation-state.js';
+import { statusView, type InvitationStatus } from './invitation-state.js';
 import { InvitationsRepository, type InviteeRow } from './invitations.repository.js';
 
 export interface Actor {
@@ -22,21 +22,19 @@ export interface InvitationConfirmation {
   warning?: string;
 }
 
-/** The latest invitation of a user, for the users list and the user form. */
+/** The latest invitation of a user, for the user form. */
 export interface InvitationSummary {
   /** null: never invited. */
   status: InvitationStatus | null;
   statusLabel: string;
   tone: string;
   lastError: string | null;
-  attempts: number;
   sentAt: Date | null;
   sentByLogin: string | null;
   expiresAt: Date | null;
   createdAt: Date | null;
   /** The person asked for a new invitation from a dead link. */
   requested: boolean;
-  requestedAt: Date | null;
 }
 
 export type SendResult = { ok: true; invitationId: number; user: InviteeRow } | { ok: false; code: InvitationRefusal; user: InviteeRow };
@@ -63,13 +61,7 @@ export class InvitationsService {
   async confirmation(tenantId: number, userId: number): Promise<InvitationConfirmation> {
     const user = await this.repo.findInvitee(this.em, tenantId, userId);
     if (!user) throw new NotFoundException();
-    const refusalCode = refusalOf(user);
-    return {
-      user: { id: user.id, login: user.login, name: user.name, email: user.email, userType: user.user_type },
-      refusalCode,
-      refusal: refusalCode && INVITATION_MESSAGES[refusalCode],
-      warning: !refusalCode && user.role_names.length === 0 ? noRolesWarning(user.login) : undefined,
-    };
+    return confirmationOf({ ...user, roleCount: user.role_names.length });
   }
 
   /** Queues one invitation mail (see `queue`); 404 for a user of another instance. */
@@ -147,26 +139,40 @@ export class InvitationsService {
     if (!userIds.length) return map;
     const now = this.clock.now();
     for (const row of await this.repo.latestByUser(this.em, tenantId, userIds)) {
-      const status = row.status ? invitationStatus({ status: row.status, expires_at: row.expires_at }, now) : null;
+      const view = row.status ? statusView({ status: row.status, expires_at: row.expires_at }, now) : undefined;
       map.set(row.user_id, {
-        status,
-        statusLabel: status ? STATUS_LABELS[status] : '',
-        tone: status ? STATUS_TONES[status] : '',
+        status: view?.status ?? null,
+        statusLabel: view?.label ?? '',
+        tone: view?.tone ?? '',
         lastError: row.last_error,
-        attempts: row.attempts ?? 0,
         sentAt: row.sent_at,
         sentByLogin: row.sent_by_login,
         expiresAt: row.expires_at,
         createdAt: row.created_at,
         requested: !!row.invitation_requested_at,
-        requestedAt: row.invitation_requested_at,
       });
     }
     return map;
   }
 }
 
-function refusalOf(user: InviteeRow): InvitationRefusal | undefined {
+/**
+ * What the confirmation says before sending, from what the caller already knows of the user
+ * (the user form has it loaded; the confirmation page reads it).
+ */
+export function confirmationOf(user: Invitee & { id: number; login: string; name: string; roleCount: number }): InvitationConfirmation {
+  const refusalCode = refusalOf(user);
+  return {
+    user: { id: user.id, login: user.login, name: user.name, email: user.email, userType: user.user_type },
+    refusalCode,
+    refusal: refusalCode && INVITATION_MESSAGES[refusalCode],
+    warning: !refusalCode && user.roleCount === 0 ? noRolesWarning(user.login) : undefined,
+  };
+}
+
+type Invitee = Pick<InviteeRow, 'accepted' | 'user_type' | 'email'>;
+
+function refusalOf(user: Invitee): InvitationRefusal | undefined {
   if (user.accepted) return 'already-accepted';
   if (!isInvitationType(user.user_type)) return 'not-invitation-type';
   if (!user.email) return 'no-email';

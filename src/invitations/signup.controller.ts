@@ -42,16 +42,8 @@ export class SignupController {
   async page(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Res() res: Response) {
     privatePage(res);
     const state = await this.signup.linkState(tenant.id, token);
-    if (state.kind !== 'valid') return dead(res, tenant, token, state.kind);
-    res.render('invitations/signup', {
-      layout: 'layouts/public',
-      title: 'Create Account',
-      tenant,
-      token,
-      login: state.login,
-      name: state.name,
-      expiresAt: formatDate(state.expiresAt),
-    });
+    if (state.kind !== 'valid') return dead(res, token, state.kind);
+    signupPage(res, token, state);
   }
 
   @Post(':token')
@@ -59,8 +51,8 @@ export class SignupController {
     privatePage(res);
     const result = await this.signup.accept(tenant.id, token, form.password ?? '', form.confirmPassword ?? '', ip);
     if (result.kind === 'accepted') return res.redirect(303, `/login?notice=ready&login=${encodeURIComponent(result.login)}`);
-    if (result.kind === 'invalid') return invalid(res, tenant, token, result);
-    dead(res, tenant, token, result.kind);
+    if (result.kind === 'invalid') return signupPage(res, token, result, result.errors);
+    dead(res, token, result.kind);
   }
 
   /** Always the same answer, whatever the link: nothing is revealed about it. */
@@ -68,7 +60,7 @@ export class SignupController {
   async requestAgain(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() _form: CsrfOnlyDto, @ClientIp() ip: string, @Res() res: Response) {
     privatePage(res);
     await this.signup.requestAgain(tenant.id, token, ip);
-    res.status(200).render('invitations/requested', { layout: 'layouts/public', title: 'Request sent', tenant });
+    res.status(200).render('invitations/requested', { layout: 'layouts/public', title: 'Request sent' });
   }
 }
 
@@ -82,30 +74,27 @@ function privatePage(res: Response): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
 }
 
-function dead(res: Response, tenant: Tenant, token: string, kind: DeadLink): void {
+function dead(res: Response, token: string, kind: DeadLink): void {
   const page = DEAD_LINKS[kind];
   res.status(page.status).render('invitations/link-dead', {
     layout: 'layouts/public',
     title: page.title,
-    tenant,
     token: encodeURIComponent(token),
     kind,
-    heading: page.title,
     text: page.text,
     used: kind === 'used',
   });
 }
 
-function invalid(res: Response, tenant: Tenant, token: string, result: { login: string; name: string; expiresAt: Date | string; errors: FieldErrors }): void {
-  const { login, name, errors } = result;
-  res.status(400).render('invitations/signup', {
+/** The Create Account form; with `errors` the same form again (400), each message beside its field. */
+function signupPage(res: Response, token: string, user: { login: string; name: string; expiresAt: Date }, errors?: FieldErrors): void {
+  res.status(errors ? 400 : 200).render('invitations/signup', {
     layout: 'layouts/public',
     title: 'Create Account',
-    tenant,
     token,
-    login,
-    name,
+    login: user.login,
+    name: user.name,
     errors,
-    expiresAt: formatDate(result.expiresAt),
+    expiresAt: formatDate(user.expiresAt),
   });
 }

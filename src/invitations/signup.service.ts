@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { hashPassword } from '../auth/password-hasher.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { Clock } from '../common/clock.js';
-import { isInvitationType, USER_TYPES, acceptedType, type UserType } from '../users/user-type.js';
+import { ACCEPTED_TYPES, isInvitationType } from '../users/user-type.js';
 import { hashInvitationToken, looksLikeInvitationToken } from './invitation-token.js';
 import { InvitationsRepository } from './invitations.repository.js';
 
@@ -16,7 +16,7 @@ export type LinkState = { kind: 'valid'; login: string; name: string; expiresAt:
 export type FieldErrors = Partial<Record<'password' | 'confirmPassword', string>>;
 
 export type AcceptResult =
-  { kind: 'accepted'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date | string; errors: FieldErrors } | { kind: DeadLink };
+  { kind: 'accepted'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date; errors: FieldErrors } | { kind: DeadLink };
 
 const REQUESTS_PER_HOUR = 3;
 
@@ -61,8 +61,7 @@ export class SignupService {
     const login = await this.em.transactional(async (em) => {
       const used = await this.repo.consume(em, tenantId, hashInvitationToken(token), now);
       if (!used) return undefined;
-      const types = USER_TYPES.filter(isInvitationType).map((t): [string, string] => [t, acceptedType(t as UserType)]);
-      const user = await this.repo.activateUser(em, tenantId, used.user_id, passwordHash, types);
+      const user = await this.repo.activateUser(em, tenantId, used.user_id, passwordHash, ACCEPTED_TYPES);
       await this.repo.joinEverybody(em, tenantId, used.user_id);
       await this.audit.record(
         {

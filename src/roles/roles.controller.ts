@@ -1,9 +1,11 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { RequirePermission } from '../common/decorators.js';
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
+import type { SessionUser } from '../common/request-context.js';
 import { validateForm } from '../common/validate-form.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
 import { RoleFormDto } from './dto/role-form.dto.js';
-import { RolesRepository } from './roles.repository.js';
+import { RolesRepository, type RoleRow } from './roles.repository.js';
 import { RolesService } from './roles.service.js';
 
 const NOTICES: Record<string, string> = { created: 'The role has been created.', renamed: 'The role has been renamed.' };
@@ -19,57 +21,52 @@ export class RolesController {
 
   @Get()
   @Render('roles/index')
-  async index(@Req() req: Request, @Query('notice') notice?: string) {
-    return { title: 'Roles', securityActive: true, nav: 'roles', roles: await this.repo.list(req.tenant!.id), notice: NOTICES[notice ?? ''] };
+  index(@CurrentTenant() tenant: Tenant, @Query('notice') notice?: string) {
+    return this.listPage(tenant.id, { notice: NOTICES[notice ?? ''] });
   }
 
   @Post()
-  async create(@Req() req: Request, @Res() res: Response, @Body() body: Record<string, unknown>) {
-    const tenantId = req.tenant!.id;
+  async create(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @Res() res: Response,
+    @Body() body: Record<string, unknown>,
+  ) {
     const { value, errors } = await validateForm(RoleFormDto, body);
-    const error = errors.name ?? (await this.roles.create(tenantId, req.user!, value.name, req.ip ?? '')).error;
+    const error = errors.name ?? (await this.roles.create(tenant.id, me, value.name, ip)).error;
     if (!error) return res.redirect(303, '/security/roles?notice=created');
-    res.status(400).render('roles/index', {
-      title: 'Roles',
-      securityActive: true,
-      nav: 'roles',
-      roles: await this.repo.list(tenantId),
-      newName: String(body.name ?? ''),
-      newError: error,
-    });
+    res.status(400).render('roles/index', await this.listPage(tenant.id, { newName: String(body.name ?? ''), newError: error }));
   }
 
   @Get(':id')
   @Render('roles/show')
-  async show(@Req() req: Request, @Param('id', ParseIntPipe) id: number, @Query('notice') notice?: string) {
-    const role = await this.roles.get(req.tenant!.id, id);
-    return {
-      title: `${role.name} · Roles`,
-      securityActive: true,
-      nav: 'roles',
-      role,
-      name: role.name,
-      members: await this.repo.members(req.tenant!.id, id),
-      notice: NOTICES[notice ?? ''],
-    };
+  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number, @Query('notice') notice?: string) {
+    const role = await this.roles.get(tenant.id, id);
+    return this.rolePage(tenant.id, role, { name: role.name, notice: NOTICES[notice ?? ''] });
   }
 
   @Post(':id')
-  async rename(@Req() req: Request, @Res() res: Response, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>) {
-    const tenantId = req.tenant!.id;
-    const role = await this.roles.get(tenantId, id);
+  async rename(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @Res() res: Response,
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: Record<string, unknown>,
+  ) {
+    const role = await this.roles.get(tenant.id, id);
     const { value, errors } = await validateForm(RoleFormDto, body);
-    const error = errors.name ?? (await this.roles.rename(tenantId, req.user!, id, value.name, req.ip ?? '')).error;
+    const error = errors.name ?? (await this.roles.rename(tenant.id, me, role, value.name, ip)).error;
     if (!error) return res.redirect(303, `/security/roles/${id}?notice=renamed`);
-    const members = await this.repo.members(tenantId, id);
-    res.status(400).render('roles/show', {
-      title: `${role.name} · Roles`,
-      securityActive: true,
-      nav: 'roles',
-      role,
-      name: String(body.name ?? ''),
-      nameError: error,
-      members,
-    });
+    res.status(400).render('roles/show', await this.rolePage(tenant.id, role, { name: String(body.name ?? ''), nameError: error }));
+  }
+
+  private async listPage(tenantId: number, extra: Record<string, unknown>) {
+    return { title: 'Roles', securityActive: true, nav: 'roles', roles: await this.repo.list(tenantId), ...extra };
+  }
+
+  private async rolePage(tenantId: number, role: RoleRow, extra: Record<string, unknown>) {
+    return { title: `${role.name} · Roles`, securityActive: true, nav: 'roles', role, members: await this.repo.members(tenantId, role.id), ...extra };
   }
 }

@@ -46,10 +46,6 @@ export class RolesRepository {
     );
   }
 
-  async nameTaken(tenantId: number, name: string, exceptId?: number): Promise<boolean> {
-    return !!(await sqlOne(this.em, 'select 1 from role where tenant_id = ? and lower(name) = lower(?) and id <> ?', [tenantId, name, exceptId ?? 0]));
-  }
-
   async create(tenantId: number, name: string): Promise<number> {
     return (await sqlOne<{ id: number }>(this.em, 'insert into role (tenant_id, name) values (?, ?) returning id', [tenantId, name]))!.id;
   }

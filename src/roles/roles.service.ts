@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { SessionUser } from '../common/request-context.js';
-import { RolesRepository } from './roles.repository.js';
+import { RolesRepository, type RoleRow } from './roles.repository.js';
 
 /** Creating and renaming roles; names are unique per instance regardless of case. */
 @Injectable()
@@ -18,9 +18,9 @@ export class RolesService {
   }
 
   async create(tenantId: number, actor: SessionUser, name: string, ip: string): Promise<{ id?: number; error?: string }> {
-    if (await this.roles.nameTaken(tenantId, name)) return { error: 'A role with this name already exists.' };
+    // The unique index on (tenant, lower(name)) is the one check, also between two admins at once.
     const id = await this.roles.create(tenantId, name).catch(uniqueViolation);
-    if (id === undefined) return { error: 'A role with this name already exists.' };
+    if (id === undefined) return { error: NAME_TAKEN };
     await this.audit.record({
       tenantId,
       event: 'role_created',
@@ -32,10 +32,10 @@ export class RolesService {
     return { id };
   }
 
-  async rename(tenantId: number, actor: SessionUser, id: number, name: string, ip: string): Promise<{ error?: string }> {
-    const before = await this.get(tenantId, id);
-    if (await this.roles.nameTaken(tenantId, name, id)) return { error: 'A role with this name already exists.' };
-    if ((await this.roles.rename(tenantId, id, name).catch(uniqueViolation)) === undefined) return { error: 'A role with this name already exists.' };
+  /** Renames the role the caller loaded (`before`). */
+  async rename(tenantId: number, actor: SessionUser, before: RoleRow, name: string, ip: string): Promise<{ error?: string }> {
+    const id = before.id;
+    if ((await this.roles.rename(tenantId, id, name).catch(uniqueViolation)) === undefined) return { error: NAME_TAKEN };
     await this.audit.record({
       tenantId,
       event: 'role_renamed',
@@ -47,6 +47,8 @@ export class RolesService {
     return {};
   }
 }
+
+const NAME_TAKEN = 'A role with this name already exists.';
 
 function uniqueViolation(err: { code?: string }): undefined {
   if (err.code === '23505') return undefined;

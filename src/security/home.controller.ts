@@ -1,12 +1,13 @@
-import { Controller, Get, Render, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import { Controller, Get, Render } from '@nestjs/common';
+import { CurrentTenant } from '../common/decorators.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
 
 /** The instance's start page after login: the modules this user may open. */
 @Controller()
 export class HomeController {
   @Get()
   @Render('home')
-  home(@Req() req: Request) {
-    return { title: req.tenant!.displayName, tenant: req.tenant };
+  home(@CurrentTenant() tenant: Tenant) {
+    return { title: tenant.displayName };
   }
 }

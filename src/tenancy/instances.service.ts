@@ -32,8 +32,6 @@ export class InstancesService {
     const passwordHash = await hashPassword(password);
 
     const id = await this.em.fork().transactional(async (em) => {
-      const taken = await sqlOne(em, 'select 1 from tenant where name = ?', [name]);
-      if (taken) throw new InstanceError(`Instance name "${name}" is already taken.`);
       const tenant = await sqlOne<{ id: number }>(em, 'insert into tenant (name, display_name) values (?, ?) on conflict (name) do nothing returning id', [
         name,
         input.displayName?.trim() || defaultDisplayName(name),

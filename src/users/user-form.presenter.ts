@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FieldErrors } from '../common/validate-form.js';
 import { formatDate } from '../common/views.js';
-import { InvitationsService, type InvitationSummary } from '../invitations/invitations.service.js';
+import { confirmationOf, InvitationsService, type InvitationSummary } from '../invitations/invitations.service.js';
 import { RolesRepository } from '../roles/roles.repository.js';
 import { USER_TYPES } from './user-type.js';
 import { UsersRepository, type UserRecord } from './users.repository.js';
@@ -37,13 +37,14 @@ export class UserFormPresenter {
   }
 
   async model(tenantId: number, user: UserRecord | undefined, values: UserFormValues, state: FormState = {}) {
-    const [roleOptions, groups, latest, confirmation] = await Promise.all([
+    const [roleOptions, groups, latest] = await Promise.all([
       this.roles.options(tenantId),
       user ? this.users.groupsOf(tenantId, user.id) : Promise.resolve([]),
       user ? this.invitations.latestByUser(tenantId, [user.id]) : Promise.resolve(undefined),
-      user ? this.invitations.confirmation(tenantId, user.id) : Promise.resolve(undefined),
     ]);
     const summary = user && latest?.get(user.id);
+    // Accepting is final (no later invitation can be sent), so the latest one tells.
+    const confirmation = user && confirmationOf({ ...user, accepted: summary?.status === 'accepted', roleCount: user.role_ids.length });
     const invitation = summary?.status ? this.describe(summary) : undefined;
     const errors = state.errors ?? {};
     const roleLines = values.roles.map((value, index) => ({ value, index, number: index + 1, error: errors[`roles.${index}`] }));

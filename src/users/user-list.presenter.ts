@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { invitationStatus, STATUS_LABELS, STATUS_TONES } from '../invitations/invitation-state.js';
-import type { InvitationState } from '../invitations/invitation.entity.js';
+import { statusView } from '../invitations/invitation-state.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
 import { SORT_COLUMNS, UsersRepository, type UserSort } from './users.repository.js';
 
@@ -74,16 +73,14 @@ export class UserListPresenter {
       more,
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
-      rows: rows.map((row) => {
-        const status = row.invitation_status
-          ? invitationStatus({ status: row.invitation_status as InvitationState, expires_at: row.invitation_expires_at }, now)
-          : undefined;
-        return {
-          ...row,
-          invitation: status && { label: STATUS_LABELS[status], tone: STATUS_TONES[status], error: row.invitation_error },
-          requested: !!row.invitation_requested_at,
-        };
-      }),
+      rows: rows.map((row) => ({
+        ...row,
+        invitation: row.invitation_status && {
+          ...statusView({ status: row.invitation_status, expires_at: row.invitation_expires_at }, now),
+          error: row.invitation_error,
+        },
+        requested: !!row.invitation_requested_at,
+      })),
     };
   }
 }

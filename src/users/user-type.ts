@@ -15,7 +15,5 @@ export function canLogIn(type: string): boolean {
   return type === 'Internal' || type === 'External';
 }
 
-/** The type a user gets once they accept their invitation. */
-export function acceptedType(type: UserType): UserType {
-  return ACCEPTED_TYPE[type] ?? type;
-}
+/** Each invitation type with the type it becomes on acceptance. */
+export const ACCEPTED_TYPES = Object.entries(ACCEPTED_TYPE) as [UserType, UserType][];

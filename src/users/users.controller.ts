@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { RequirePermission } from '../common/decorators.js';
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
+import type { SessionUser } from '../common/request-context.js';
 import { validateForm } from '../common/validate-form.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
 import { UserFormDto } from './dto/user-form.dto.js';
 import { UserFormPresenter, type FormState, type UserFormValues } from './user-form.presenter.js';
 import { UserListPresenter } from './user-list.presenter.js';
@@ -27,38 +29,49 @@ export class UsersController {
 
   @Get()
   @Render('users/index')
-  index(@Req() req: Request, @Query() query: Record<string, unknown>) {
-    return this.list.model(req.tenant!.id, query);
+  index(@CurrentTenant() tenant: Tenant, @Query() query: Record<string, unknown>) {
+    return this.list.model(tenant.id, query);
   }
 
   @Get('new')
   @Render('users/form')
-  newForm(@Req() req: Request, @Query('notice') notice?: string) {
+  newForm(@CurrentTenant() tenant: Tenant, @Query('notice') notice?: string) {
     const values: UserFormValues = { login: '', name: '', email: '', userType: 'Invitation Internal (No login)', roles: [] };
-    return this.form.model(req.tenant!.id, undefined, values, { notice: UserListPresenter.notice(notice) });
+    return this.form.model(tenant.id, undefined, values, { notice: UserListPresenter.notice(notice) });
   }
 
   @Get(':id')
   @Render('users/form')
-  async show(@Req() req: Request, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, string>) {
-    const user = await this.users.get(req.tenant!.id, id);
+  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, string>) {
+    const user = await this.users.get(tenant.id, id);
     const state: FormState = { notice: UserListPresenter.notice(query.notice), error: UserListPresenter.notice(query.error) };
-    return this.form.model(req.tenant!.id, user, UserFormPresenter.valuesOf(user), state);
+    return this.form.model(tenant.id, user, UserFormPresenter.valuesOf(user), state);
   }
 
   @Post()
-  create(@Req() req: Request, @Res() res: Response, @Body() body: Record<string, unknown>) {
-    return this.submit(req, res, undefined, body);
+  create(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Res() res: Response, @Body() body: Record<string, unknown>) {
+    return this.submit({ tenantId: tenant.id, me, ip }, res, undefined, body);
   }
 
   @Post(':id')
-  update(@Req() req: Request, @Res() res: Response, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>) {
-    return this.submit(req, res, id, body);
+  update(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @Res() res: Response,
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: Record<string, unknown>,
+  ) {
+    return this.submit({ tenantId: tenant.id, me, ip }, res, id, body);
   }
 
   /** One handler for every button of the form: the save variants, and Add role and remove lines (without JavaScript). */
-  private async submit(req: Request, res: Response, id: number | undefined, body: Record<string, unknown>) {
-    const tenantId = req.tenant!.id;
+  private async submit(
+    { tenantId, me, ip }: { tenantId: number; me: SessionUser; ip: string },
+    res: Response,
+    id: number | undefined,
+    body: Record<string, unknown>,
+  ) {
     const user = id === undefined ? undefined : await this.users.get(tenantId, id);
     const action = String(body._action ?? 'save');
     const { value, errors } = await validateForm(UserFormDto, body);
@@ -82,7 +95,7 @@ export class UsersController {
     }
     if (!AFTER_SAVE[action]) return show({ errors: { _form: 'Unknown action.' } }, 400);
     if (Object.keys(errors).length) return show({ errors }, 400);
-    const result = await this.users.save(tenantId, req.user!, id, value, req.ip ?? '');
+    const result = await this.users.save(tenantId, me, user, value, ip);
     if (!result.ok) return show({ errors: result.errors }, result.errors._form ? 409 : 400);
     res.redirect(303, AFTER_SAVE[action](result.id));
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { SessionUser } from '../common/request-context.js';
+import type { InvitationState } from '../invitations/invitation.entity.js';
 import { sql, sqlOne } from '../database/sql.js';
 
 export const SEARCH_COUNT_CAP = 1000;
@@ -23,7 +24,7 @@ export interface UserListRow {
   email: string | null;
   user_type: string;
   invitation_requested_at: string | null;
-  invitation_status: string | null;
+  invitation_status: InvitationState | null;
   invitation_expires_at: string | null;
   invitation_error: string | null;
 }
@@ -103,9 +104,7 @@ export class UsersRepository {
          where ${where} order by ${order} limit ? offset ?) p), '[]') as rows`,
       [...params, ...params, query.pageSize, (query.page - 1) * query.pageSize],
     );
-    const rows = typeof result!.rows === 'string' ? (JSON.parse(result!.rows) as UserListRow[]) : result!.rows;
-    const count = { total: result!.total };
-    const total = count?.total ?? 0;
+    const { total, rows } = result!;
     const more = !!query.search && total > SEARCH_COUNT_CAP;
     return { rows, total: more ? SEARCH_COUNT_CAP : total, more };
   }

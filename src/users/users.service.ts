@@ -29,17 +29,18 @@ export class UsersService {
     return user;
   }
 
-  /** Saves a new (id undefined) or existing user. Nothing is written unless everything is valid. */
-  async save(tenantId: number, actor: SessionUser, id: number | undefined, form: UserFormDto, ip: string): Promise<SaveResult> {
+  /**
+   * Saves a new user (`before` undefined) or changes the one the form was opened on (`before`, as
+   * the caller loaded it). Nothing is written unless everything is valid.
+   */
+  async save(tenantId: number, actor: SessionUser, before: UserRecord | undefined, form: UserFormDto, ip: string): Promise<SaveResult> {
     const { roleIds, errors } = await this.checkRoles(tenantId, form.roles);
     const email = form.email || null;
-    if (await this.loginTaken(tenantId, form.login, id)) errors.login = 'This login is already used by another user of this instance.';
+    if (await this.loginTaken(tenantId, form.login, before?.id)) errors.login = 'This login is already used by another user of this instance.';
     if (Object.keys(errors).length) return { ok: false, errors };
 
     try {
       const savedId = await this.em.transactional(async (em) => {
-        const before = id === undefined ? undefined : await this.users.findById(tenantId, id);
-        if (id !== undefined && !before) throw new NotFoundException();
         const userId = before ? await this.update(em, tenantId, before, form, email) : await this.insert(em, tenantId, form, email);
         if (userId === undefined) return undefined;
         await this.replaceRoles(em, tenantId, userId, roleIds);
