@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fromDist = (path) => import(pathToFileURL(join(ROOT, 'dist/src', path)).href);
 const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
 const { ensureDatabase, migrate, withDatabase } = await fromDist('database/database.js');
-const { ARGON2_OPTIONS, hashPassword } = await fromDist('auth/password-hasher.js');
+const { ARGON2_OPTIONS, hashPassword } = await fromDist('users/password-hasher.js');
 
 const CONNECTIONS = 16;
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);

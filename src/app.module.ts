@@ -7,7 +7,9 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InstancesModule } from './instances/instances.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
+import { LinksModule } from './links/links.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RolesModule } from './roles/roles.module.js';
 import { GroupsModule } from './groups/groups.module.js';
@@ -25,6 +27,7 @@ export class AppModule {
         DatabaseModule.forRoot(databaseUrl),
         AuditModule,
         TenancyModule,
+        LinksModule,
         UsersModule,
         RolesModule,
         GroupsModule,
@@ -32,6 +35,7 @@ export class AppModule {
         SecurityModule,
         MailModule,
         InvitationsModule,
+        InstancesModule,
         HealthModule,
       ],
       providers: [

@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from './common/paths.js';
 import { setUpViews, VIEWS_DIR } from './common/views.js';
 import { AppConfig } from './config/app-config.js';
 import { PG_POOL } from './database/database.module.js';
+import { SIGNUP_PATH } from './invitations/invitation-mail.composer.js';
 import { tenantMiddleware } from './tenancy/tenant.middleware.js';
 import { TenantsService } from './tenancy/tenants.service.js';
 
@@ -31,7 +32,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.setViewEngine('hbs');
   await setUpViews();
 
-  app.use(requestContext(config.production || config.logRequests));
+  app.use(requestContext(config.production || config.logRequests, [SIGNUP_PATH]));
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from '../users/session-user.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { canLogIn } from '../users/user-type.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { LoginThrottleService } from './login-throttle.service.js';
-import { verifyPassword } from './password-hasher.js';
+import { verifyPassword } from '../users/password-hasher.js';
 
 /** Checks a login attempt. Every failure looks the same from outside: same answer, same hashing cost. */
 @Injectable()

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from '../users/session-user.js';
 import { AuthService } from './auth.service.js';
 import { LoginFailedException } from './auth.exceptions.js';
 

@@ -1,12 +1,21 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { LoginFailedException, LoginRequiredException, NoRolesException } from '../auth/auth.exceptions.js';
-import { safeNext } from '../auth/safe-next.js';
 
 /**
- * One place turns errors into pages: the login page again for a failed login, a redirect to it when
- * a session is needed, the 403/404 pages with the layout, the standalone 500 page for anything
- * unexpected (logged, never shown).
+ * An error a feature answers with its own page (Auth: the login page again, a redirect to it, the
+ * no-roles page). The filter lets it render; common knows no feature.
+ */
+export interface RendersItself {
+  renderResponse(req: Request, res: Response): void;
+}
+
+function rendersItself(exception: unknown): exception is RendersItself {
+  return typeof (exception as Partial<RendersItself> | null)?.renderResponse === 'function';
+}
+
+/**
+ * One place turns errors into pages: a feature's own page for errors that render themselves, the
+ * 403/404 pages with the layout, the standalone 500 page for anything unexpected (logged, never shown).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -17,25 +26,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
 
-    if (exception instanceof LoginFailedException) {
-      const next = (req.body as Record<string, unknown> | undefined)?.next;
-      res.status(401).render('auth/login', {
-        layout: 'layouts/public',
-        title: 'Log in',
-        error: exception.message,
-        login: exception.login,
-        next: next ? safeNext(next) : undefined,
-      });
-      return;
-    }
-    if (exception instanceof LoginRequiredException) {
-      const next = req.method === 'GET' && req.originalUrl !== '/' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
-      const expired = req.sessionExpired ? (next ? '&' : '?') + 'expired=1' : '';
-      res.redirect(303, `/login${next}${expired}`);
-      return;
-    }
-    if (exception instanceof NoRolesException) {
-      res.status(403).render('errors/no-roles', { title: 'No assigned roles', login: exception.login });
+    if (rendersItself(exception)) {
+      exception.renderResponse(req, res);
       return;
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {

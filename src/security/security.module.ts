@@ -1,6 +1,21 @@
 import { Module } from '@nestjs/common';
+import { GroupsModule } from '../groups/groups.module.js';
+import { InvitationsModule } from '../invitations/invitations.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuditController } from './audit.controller.js';
+import { GroupsController } from './groups.controller.js';
 import { HomeController } from './home.controller.js';
+import { InvitationsController } from './invitations.controller.js';
+import { RolesController } from './roles.controller.js';
 import { SecurityController } from './security.controller.js';
+import { UserFormPresenter } from './user-form.presenter.js';
+import { UserListPresenter } from './user-list.presenter.js';
+import { UsersController } from './users.controller.js';
 
-@Module({ controllers: [HomeController, SecurityController] })
+/** The Security module's pages, composed from what Users, Roles, Groups and Invitations offer. */
+@Module({
+  imports: [UsersModule, GroupsModule, InvitationsModule],
+  controllers: [HomeController, SecurityController, UsersController, RolesController, GroupsController, InvitationsController, AuditController],
+  providers: [UserFormPresenter, UserListPresenter],
+})
 export class SecurityModule {}

@@ -1,10 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import { ClientIp } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { CurrentUser } from '../users/session-user.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
+import type { SessionUser } from '../users/session-user.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { BulkInvitationDto, CsrfOnlyDto } from './dto/invitation-forms.dto.js';
-import { InvitationsService } from './invitations.service.js';
+import { BulkInvitationDto, CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
+import { InvitationsService } from '../invitations/invitations.service.js';
 
 /** The administrator's invitation actions on /security/users; the user form and the users list link here. */
 @Controller('security/users')

@@ -1,12 +1,16 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import { ClientIp } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { CurrentUser } from '../users/session-user.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
+import type { SessionUser } from '../users/session-user.js';
 import { validateForm } from '../common/validate-form.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { RoleFormDto } from './dto/role-form.dto.js';
-import { RolesRepository, type RoleRow } from './roles.repository.js';
-import { RolesService } from './roles.service.js';
+import { RoleFormDto } from '../roles/dto/role-form.dto.js';
+import { RolesRepository, type RoleRow } from '../roles/roles.repository.js';
+import { RolesService } from '../roles/roles.service.js';
 
 const NOTICES: Record<string, string> = { created: 'The role has been created.', renamed: 'The role has been renamed.' };
 
@@ -62,11 +66,11 @@ export class RolesController {
     res.status(400).render('roles/show', await this.rolePage(tenant.id, role, { name: String(body.name ?? ''), nameError: error }));
   }
 
-  private async listPage(tenantId: number, extra: Record<string, unknown>) {
+  private async listPage(tenantId: TenantId, extra: Record<string, unknown>) {
     return { title: 'Roles', securityActive: true, nav: 'roles', roles: await this.repo.list(tenantId), ...extra };
   }
 
-  private async rolePage(tenantId: number, role: RoleRow, extra: Record<string, unknown>) {
+  private async rolePage(tenantId: TenantId, role: RoleRow, extra: Record<string, unknown>) {
     return { title: `${role.name} · Roles`, securityActive: true, nav: 'roles', role, members: await this.repo.members(tenantId, role.id), ...extra };
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
-import { statusView } from '../invitations/invitation-state.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
-import { SORT_COLUMNS, UsersRepository, type UserSort } from './users.repository.js';
+import { InvitationsService } from '../invitations/invitations.service.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
+import { SORT_COLUMNS, UsersRepository, type UserSort } from '../users/users.repository.js';
 
 export const PAGE_SIZE = 50;
 
@@ -11,12 +11,15 @@ const NOTICES: Record<string, string> = {
   ...INVITATION_MESSAGES,
 };
 
-/** The Users navigator: search, sort and paging read from the query string, so every view is a bookmarkable URL. */
+/**
+ * The Users navigator: search, sort and paging read from the query string, so every view is a
+ * bookmarkable URL. Users gives the page, Invitations the latest invitation of its users.
+ */
 @Injectable()
 export class UserListPresenter {
   constructor(
     private readonly users: UsersRepository,
-    private readonly clock: Clock,
+    private readonly invitations: InvitationsService,
   ) {}
 
   /** A fixed message for a code in the URL; never echoes the URL's text. */
@@ -24,7 +27,7 @@ export class UserListPresenter {
     return typeof code === 'string' ? NOTICES[code] : undefined;
   }
 
-  async model(tenantId: number, query: Record<string, unknown>) {
+  async model(tenantId: TenantId, query: Record<string, unknown>) {
     const search = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
     const sort = (typeof query.sort === 'string' && query.sort in SORT_COLUMNS ? query.sort : 'login') as UserSort;
     const dir = query.dir === 'desc' ? 'desc' : 'asc';
@@ -35,7 +38,10 @@ export class UserListPresenter {
     // Past the counted matches of a broad search, Next stays while a full page came back.
     const page = more ? requestedPage : Math.min(requestedPage, pages);
     if (page !== requestedPage) ({ rows, total, more } = await fetch(page));
-    const now = this.clock.now();
+    const latest = await this.invitations.latestByUser(
+      tenantId,
+      rows.map((r) => r.id),
+    );
     const link = (changes: Record<string, string | number | undefined>) => {
       const params = new URLSearchParams();
       const merged = {
@@ -73,14 +79,14 @@ export class UserListPresenter {
       more,
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
-      rows: rows.map((row) => ({
-        ...row,
-        invitation: row.invitation_status && {
-          ...statusView({ status: row.invitation_status, expires_at: row.invitation_expires_at }, now),
-          error: row.invitation_error,
-        },
-        requested: !!row.invitation_requested_at,
-      })),
+      rows: rows.map((row) => {
+        const invitation = latest.get(row.id);
+        return {
+          ...row,
+          invitation: invitation?.status && { status: invitation.status, label: invitation.statusLabel, tone: invitation.tone, error: invitation.lastError },
+          requested: !!row.invitation_requested_at,
+        };
+      }),
     };
   }
 }

@@ -1,13 +1,17 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import { ClientIp } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { CurrentUser } from '../users/session-user.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
+import type { SessionUser } from '../users/session-user.js';
 import { validateForm } from '../common/validate-form.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { UserFormDto } from './dto/user-form.dto.js';
+import { UserFormDto } from '../users/dto/user-form.dto.js';
 import { UserFormPresenter, type FormState, type UserFormValues } from './user-form.presenter.js';
 import { UserListPresenter } from './user-list.presenter.js';
-import { UsersService } from './users.service.js';
+import { UsersService } from '../users/users.service.js';
 
 /** Where each save button goes once the user is saved. */
 const AFTER_SAVE: Record<string, (id: number) => string> = {
@@ -67,7 +71,7 @@ export class UsersController {
 
   /** One handler for every button of the form: the save variants, and Add role and remove lines (without JavaScript). */
   private async submit(
-    { tenantId, me, ip }: { tenantId: number; me: SessionUser; ip: string },
+    { tenantId, me, ip }: { tenantId: TenantId; me: SessionUser; ip: string },
     res: Response,
     id: number | undefined,
     body: Record<string, unknown>,

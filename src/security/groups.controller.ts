@@ -1,13 +1,14 @@
 import { Controller, Get, NotFoundException, Param, ParseIntPipe, Render } from '@nestjs/common';
-import { CurrentTenant, RequirePermission } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { GroupsRepository } from './groups.repository.js';
+import { GroupsService } from '../groups/groups.service.js';
 
 /** The Groups navigator: groups (Everybody at least) and their members. Membership follows from accepted invitations. */
 @RequirePermission('security')
 @Controller('security/groups')
 export class GroupsController {
-  constructor(private readonly groups: GroupsRepository) {}
+  constructor(private readonly groups: GroupsService) {}
 
   @Get()
   @Render('groups/index')
