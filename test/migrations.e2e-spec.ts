@@ -3,7 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { ormConfig } from '../src/config/mikro-orm.config.js';
+import { ormConfig } from '../src/database/orm-config.js';
 import { ensureDatabase, migrate, withDatabase } from '../src/database/database.js';
 import { hashLinkToken, newLinkToken } from '../src/links/link-token.js';
 
