@@ -33,6 +33,17 @@ export class JsonLogger extends ConsoleLogger {
   }
 }
 
+/** Nest's framework chatter at start (every module and route), which hides what a person should read. */
+const START_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
+/** Development: the readable coloured output, without the framework's start-up chatter. */
+export class DevLogger extends ConsoleLogger {
+  override log(message: unknown, context?: string): void {
+    if (context && START_CHATTER.has(context)) return;
+    super.log(message, context);
+  }
+}
+
 // Secrets that can appear in a path: the Create Account link's token.
 const SECRET_PATH = /^(\/invitation\/)[^/?#]+/;
 
