@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import { JsonLogger } from './common/app-logger.js';
+import { DevLogger, JsonLogger } from './common/app-logger.js';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { migrate, openDatabase, type Database } from './database/database.js';
@@ -37,20 +37,26 @@ export async function runServer(config: AppConfig): Promise<void> {
     });
   }
   try {
-    await migrate(db.url);
+    await migrate(db.url, (line) => logger.log(line));
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, db.url), {
       bodyParser: false,
-      logger: config.production ? new JsonLogger() : undefined,
+      logger: config.production ? new JsonLogger() : new DevLogger(),
     });
     await configureApp(app);
-    if (config.seedDemo) await seedDemo(app, config, (line) => console.log(line));
+    const demo = config.seedDemo ? await seedDemo(app, config, (line) => console.log(line)) : false;
     await app.listen(config.port);
     logger.log(`Listening on port ${config.port}; instances answer at ${config.tenantOrigin('<instance>')}`);
+    if (!config.production && config.baseUrlPort !== config.port) {
+      logger.warn(
+        `BASE_URL (${config.baseUrl.origin}) names port ${config.baseUrlPort}, not PORT ${config.port}: links in mail and the form Origin check use BASE_URL.`,
+      );
+    }
     if (config.baseUrl.protocol === 'https:' && !config.trustProxy) {
       // The app speaks plain HTTP: an https BASE_URL means a TLS proxy in front, which must be trusted
       // for Secure cookies to be set and for throttling to see client addresses, not the proxy's.
       logger.warn('BASE_URL is https but TRUST_PROXY is not set: behind a TLS-terminating proxy set TRUST_PROXY=true, or logins will not stick.');
     }
+    if (demo) console.log(`Open ${config.tenantOrigin('demo')}/login`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`Port ${config.port} is already in use; stop the other program or set PORT.`);
     else logger.error((err as Error).stack ?? String(err));

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, csrfOf, login, submitForm, type Agent } from './support/http.js';
+import { LoginThrottleService } from '../src/auth/login-throttle.service.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 const MINUTE = 60_000;
@@ -394,6 +395,81 @@ describe('sign-in (issue 3)', () => {
       for (let i = 0; i < 4; i++) expect((await login(t, acme.host, user.login, `bad again ${i}`)).res.status).toBe(401);
       await logInOk(acme.host, user);
     });
+
+    /** A browser that logged in as `user` and logged out again: it keeps only its device cookie. */
+    const trustedBrowser = async (user: TestUser) => {
+      const { agent, res } = await logInOk(acme.host, user);
+      expect(setCookies(res).device?.value).toBeTruthy();
+      expect((await submitForm(agent, '/', '/logout', {})).status).toBe(303);
+      return agent;
+    };
+    const fail11 = async (user: TestUser, agent?: Agent) => {
+      for (let i = 0; i < 11; i++) {
+        const res = agent
+          ? await submitForm(agent, '/login', '/login', { login: user.login, password: `wrong ${i}` })
+          : (await login(t, acme.host, user.login, `wrong ${i}`)).res;
+        expect(res.status).toBe(401);
+      }
+    };
+
+    it('lets a browser that logged in before past a lock strangers caused; a fresh browser stays locked', async () => {
+      const admin = await userFactory(t.db, acme, { roles: ['Administrator'] });
+      const trusted = await trustedBrowser(admin);
+      await fail11(admin); // a stranger, from the same address, each try in a fresh browser
+      expect((await login(t, acme.host, admin.login, admin.password)).res.status).toBe(401);
+      const res = await submitForm(trusted, '/login', '/login', { login: admin.login, password: admin.password });
+      expect(res.status).toBe(303);
+      expect((await trusted.get('/security/users')).status).toBe(200);
+      // The lock still holds for everyone else, and the trusted login did not lift it.
+      expect((await login(t, acme.host, admin.login, admin.password)).res.status).toBe(401);
+      const audit = await t.db.query(`select 1 from audit_event where tenant_id = $1 and event = 'authn_login_success' and actor_id = $2`, [acme.id, admin.id]);
+      expect(audit.rowCount).toBe(2);
+    });
+
+    it('locks a trusted browser on its own failures without locking the account for others', async () => {
+      const user = await userFactory(t.db, acme, { roles: ['Salesperson'] });
+      const trusted = await trustedBrowser(user);
+      await fail11(user, trusted);
+      expect((await submitForm(trusted, '/login', '/login', { login: user.login, password: user.password })).status).toBe(401);
+      await logInOk(acme.host, user);
+    });
+
+    it('gives no trust to a device cookie of another login, another instance, or a forged one', async () => {
+      const owner = await userFactory(t.db, acme, { roles: ['Salesperson'] });
+      const victim = await userFactory(t.db, acme, { roles: ['Salesperson'] });
+      const betaUser = await userFactory(t.db, beta, { roles: ['Salesperson'] });
+      const ownerCookie = setCookies((await logInOk(acme.host, owner)).res).device.value;
+      const { res: betaLogin } = await login(t, beta.host, betaUser.login, betaUser.password);
+      const betaCookie = setCookies(betaLogin).device.value;
+      await fail11(victim);
+      const forged = ownerCookie.replace(/^(\d+)\.[^.]+/, `$1.${Buffer.from(victim.login.toLowerCase()).toString('base64url')}`);
+      for (const cookie of [ownerCookie, betaCookie, forged, 'garbage', '%E0%A4%A']) {
+        const page = await raw(acme.host, `device=${cookie}`).get('/login');
+        expect(page.status, cookie).toBe(200);
+        const jar = `device=${cookie}; csrf=${setCookies(page).csrf.value}`;
+        const res = await raw(acme.host, jar)
+          .post('/login')
+          .send({ _csrf: csrfOf(page.text), login: victim.login, password: victim.password });
+        expect(res.status, cookie).toBe(401);
+      }
+    });
+
+    it('prunes rows that no longer hold anything back', async () => {
+      const now = t.clock.now().getTime();
+      const at = (ms: number) => new Date(now + ms);
+      const rows: [string, Date, Date | null][] = [
+        ['prune:old-failure', at(-2 * HOUR), null],
+        ['prune:ended-lock', at(-20 * MINUTE), at(-5 * MINUTE)],
+        ['prune:recent-failure', at(-10 * MINUTE), null],
+        ['prune:live-lock', at(-1 * MINUTE), at(14 * MINUTE)],
+      ];
+      for (const [key, last, locked] of rows) {
+        await t.db.query('insert into login_throttle (key, failures, last_failure_at, locked_until) values ($1, 10, $2, $3)', [key, last, locked]);
+      }
+      expect(await t.app.get(LoginThrottleService).prune()).toBeGreaterThanOrEqual(2);
+      const left = await t.db.query<{ key: string }>(`select key from login_throttle where key like 'prune:%' order by key`);
+      expect(left.rows.map((r) => r.key)).toEqual(['prune:live-lock', 'prune:recent-failure']);
+    });
   });
 
   describe('7. headers and cookie attributes', () => {
@@ -405,7 +481,7 @@ describe('sign-in (issue 3)', () => {
         .type('form')
         .send({ _csrf: csrfOf(page.text), login: sales.login, password: sales.password });
       const cookies = { ...setCookies(page), ...setCookies(res) };
-      expect(Object.keys(cookies).sort()).toEqual(['csrf', 'sid']);
+      expect(Object.keys(cookies).sort()).toEqual(['csrf', 'device', 'sid']);
       for (const [name, cookie] of Object.entries(cookies)) {
         expect(cookie.raw, name).toMatch(/;\s*HttpOnly/i);
         expect(cookie.raw, name).toMatch(/;\s*SameSite=Lax/i);
@@ -558,7 +634,7 @@ describe('sign-in behind a TLS proxy', () => {
       .send({ _csrf: csrfOf(page.text), login: acme.admin.login, password: acme.admin.password });
     expect(res.status).toBe(303);
     const cookies = { ...setCookies(page), ...setCookies(res) };
-    expect(Object.keys(cookies).sort()).toEqual(['__Host-csrf', '__Host-sid']);
+    expect(Object.keys(cookies).sort()).toEqual(['__Host-csrf', '__Host-device', '__Host-sid']);
     for (const [name, cookie] of Object.entries(cookies)) {
       expect(cookie.raw, name).toMatch(/;\s*Secure/i);
       expect(cookie.raw, name).toMatch(/;\s*HttpOnly/i);

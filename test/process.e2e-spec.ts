@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/common/paths.js';
@@ -42,9 +42,9 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...keep, ...extra };
 }
 
-function runNode(script: string, args: string[], runEnv: NodeJS.ProcessEnv = env): Promise<Run> {
+function runNode(script: string, args: string[], runEnv: NodeJS.ProcessEnv = env, cwd = PROJECT_ROOT): Promise<Run> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [script, ...args], { env: runEnv, cwd: PROJECT_ROOT });
+    const proc = spawn(process.execPath, [script, ...args], { env: runEnv, cwd });
     children.add(proc);
     let stdout = '';
     let stderr = '';
@@ -60,8 +60,8 @@ function runNode(script: string, args: string[], runEnv: NodeJS.ProcessEnv = env
 const cli = (...args: string[]) => runNode(CLI, args);
 
 /** Starts the server and resolves once it listens (or rejects with its output when it stops first). */
-async function startServer(): Promise<Server> {
-  const proc = spawn(process.execPath, [MAIN], { env, cwd: PROJECT_ROOT });
+async function startServer(options: { main?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Server> {
+  const proc = spawn(process.execPath, [options.main ?? MAIN], { env: options.env ?? env, cwd: options.cwd ?? PROJECT_ROOT });
   children.add(proc);
   let out = '';
   let err = '';
@@ -142,23 +142,26 @@ function passwordIn(output: string): string | undefined {
   return output.match(/Password: (\S+)/)?.[1];
 }
 
+beforeAll(() => {
+  const build = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0 || !existsSync(MAIN)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+}, 120_000);
+
 describe.runIf(process.platform === 'linux')('the built server and command line', () => {
   let demoPassword: string;
   let server: Server | undefined;
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-    });
-    if (build.status !== 0 || !existsSync(MAIN)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
     // mkdtemp makes the folder 700; the postgres user (when we are root) must be able to enter it.
     base = mkdtempSync(join(tmpdir(), 'erp-process-'));
     chmodSync(base, 0o755);
     dataDir = join(base, 'data');
     port = await freePort();
     env = cleanEnv({ DATA_DIR: dataDir, PORT: String(port), BASE_URL: `http://localhost:${port}` });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
@@ -320,5 +323,101 @@ describe.runIf(process.platform === 'linux')('the built server and command line'
       const line = await oneLine({ DATA_DIR: join(closed, 'data') }, 'DATA_DIR');
       expect(line).toMatch(/postgres" user cannot reach/);
     });
+  });
+});
+
+/**
+ * The README's two commands on a fresh machine: a checkout in a folder closed to other users (root's
+ * home, `mktemp -d`), no DATA_DIR, no BASE_URL. As root the postgres user cannot enter that folder,
+ * so the database must go somewhere it can, find its way back on every start, and keep what was there.
+ */
+describe.runIf(process.platform === 'linux')('a first start as the README says, from a closed folder', () => {
+  const asRoot = process.getuid?.() === 0;
+  let base: string;
+  let checkout: string;
+  let firstPort: number;
+  let runEnv: NodeJS.ProcessEnv;
+  let server: Server | undefined;
+  let outside: string | undefined;
+  let demoFirstPassword: string;
+  const start = () => startServer({ main: join(checkout, 'dist', 'src', 'main.js'), env: runEnv, cwd: checkout });
+  const host = (instance: string) => request.agent(`http://127.0.0.1:${firstPort}`).set('Host', `${instance}.localhost:${firstPort}`);
+
+  beforeAll(async () => {
+    base = mkdtempSync(join(tmpdir(), 'erp-first-start-'));
+    checkout = join(base, 'erp');
+    mkdirSync(checkout);
+    cpSync(OUT, join(checkout, 'dist'), { recursive: true });
+    for (const part of ['views', 'public', 'package.json']) cpSync(join(PROJECT_ROOT, part), join(checkout, part), { recursive: true });
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(checkout, 'node_modules'));
+    firstPort = await freePort();
+    runEnv = cleanEnv({ PORT: String(firstPort) });
+  });
+
+  afterAll(async () => {
+    if (server) await stopServer(server, 'SIGTERM');
+    // A postgres left behind by a test that failed half way.
+    for (const dir of [join(checkout, '.data', 'postgres'), outside].filter((d): d is string => !!d && existsSync(join(d, 'postmaster.pid')))) {
+      const pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 30_000);
+
+  afterAll(() => {
+    rmSync(base, { recursive: true, force: true });
+    if (outside) rmSync(dirname(outside), { recursive: true, force: true });
+  });
+
+  it('follows PORT in every printed URL and shows what it does', async () => {
+    chmodSync(base, 0o755); // first a folder others may enter: the cluster goes to ./.data
+    server = await start();
+    const out = server.output();
+    expect(out).toMatch(/Creating a new PostgreSQL cluster in .*\.data\/postgres/);
+    expect(out).toMatch(/Applying \d+ database migrations? \.\.\./);
+    expect(out).toContain(`URL:      http://demo.localhost:${firstPort}/login`);
+    expect(out.trim().split('\n').pop()).toBe(`Open http://demo.localhost:${firstPort}/login`);
+    expect(out).not.toMatch(/RouterExplorer|InstanceLoader/);
+    expect((await host('demo').get('/login')).status).toBe(200);
+    demoFirstPassword = passwordIn(out)!;
+    expect(demoFirstPassword).toBeTruthy();
+    expect((await stopServer(server, 'SIGTERM')).code).toBe(0);
+    server = undefined;
+  });
+
+  it('as root, in a folder closed to others, moves the database where postgres can reach it and keeps the data', async () => {
+    chmodSync(base, 0o700);
+    server = await start();
+    const out = server.output();
+    if (asRoot) {
+      outside = out.match(/the database lives in (\S+?\/postgres)/)?.[1];
+      expect(outside, out).toMatch(/^\/var\/lib\/erp-security\/erp-[0-9a-f]{12}\/postgres$/);
+      expect(out).toContain(`Copying the database in ${join(checkout, '.data', 'postgres')}`);
+      expect(existsSync(join(checkout, '.data', 'postgres', 'PG_VERSION'))).toBe(true); // the original stays
+    }
+    expect(out).not.toMatch(/Password:/);
+    const res = await submitForm(host('demo'), '/login', '/login', { login: 'admin', password: demoFirstPassword });
+    expect(res.status).toBe(303);
+  });
+
+  it('lets the command line create an instance beside it, on the same data', async () => {
+    const run = await runNode(
+      join(checkout, 'dist', 'src', 'cli', 'main.js'),
+      ['instance:create', 'acme', '--admin-login', 'boss', '--admin-email', 'boss@acme.example.com'],
+      runEnv,
+      checkout,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`http://acme.localhost:${firstPort}/login`);
+    expect((await host('acme').get('/login')).status).toBe(200);
+  });
+
+  it('finds the same data on the next start', async () => {
+    await stopServer(server!, 'SIGTERM');
+    server = await start();
+    expect(server.output()).not.toMatch(/Password:|Copying|Creating a new PostgreSQL/);
+    if (asRoot) expect(server.output()).toContain(outside);
+    for (const name of ['demo', 'acme']) expect((await host(name).get('/login')).status, name).toBe(200);
+    expect((await stopServer(server, 'SIGTERM')).code).toBe(0);
+    server = undefined;
   });
 });

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Query, Render, Req, Res, UseGuards } f
 import type { Request, Response } from 'express';
 import { AuditService } from '../audit/audit.service.js';
 import { AllowNoRoles, Public } from '../common/decorators.js';
+import { DeviceCookies } from './device-cookie.js';
 import { LocalAuthGuard } from './local-auth.guard.js';
 import { safeNext } from './safe-next.js';
 
@@ -13,7 +14,10 @@ const NOTICES: Record<string, string> = {
 
 @Controller()
 export class AuthController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly devices: DeviceCookies,
+  ) {}
 
   @Public()
   @Get('login')
@@ -29,6 +33,7 @@ export class AuthController {
   @HttpCode(303)
   @UseGuards(LocalAuthGuard)
   login(@Req() req: Request, @Res() res: Response) {
+    this.devices.issue(res, req.user!.tenantId, req.user!.login);
     res.redirect(303, safeNext(req.body?.next));
   }
 

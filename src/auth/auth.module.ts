@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { DeviceCookies } from './device-cookie.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { SessionGuard } from './session.guard.js';
@@ -12,6 +13,6 @@ import { SessionSerializer } from './session.serializer.js';
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, LocalStrategy, SessionSerializer, LoginThrottleService, { provide: APP_GUARD, useClass: SessionGuard }],
+  providers: [AuthService, DeviceCookies, LocalStrategy, SessionSerializer, LoginThrottleService, { provide: APP_GUARD, useClass: SessionGuard }],
 })
 export class AuthModule {}

@@ -4,12 +4,16 @@ import type { Request } from 'express';
 import { Strategy } from 'passport-local';
 import type { SessionUser } from '../users/session-user.js';
 import { AuthService } from './auth.service.js';
+import { DeviceCookies } from './device-cookie.js';
 import { LoginFailedException } from './auth.exceptions.js';
 
 /** passport-local on the form fields `login` and `password`, looked up in the host's tenant only. */
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy) {
-  constructor(private readonly auth: AuthService) {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly devices: DeviceCookies,
+  ) {
     super({ usernameField: 'login', passwordField: 'password', passReqToCallback: true });
   }
 
@@ -19,7 +23,9 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
     const name = String(login)
       .slice(0, 200)
       .replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
-    const user = req.tenant && (await this.auth.authenticate(req.tenant, name, String(password).slice(0, 1024), req.ip ?? ''));
+    const tenant = req.tenant;
+    const device = tenant && this.devices.trustedDevice(req, tenant.id, name);
+    const user = tenant && (await this.auth.authenticate(tenant, name, String(password).slice(0, 1024), req.ip ?? '', device));
     if (!user) throw new LoginFailedException(name);
     return user;
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../common/clock.js';
 import { sql } from '../database/sql.js';
@@ -11,6 +11,19 @@ export const LOCK_AFTER = 10;
 export const LOCK_MINUTES = 15;
 /** A client address may fail this often (people behind one office address share it). */
 export const ADDRESS_LIMIT = 100;
+/** Rows that no longer hold anything back are deleted this often. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * The counters one attempt touches. A browser that logged in as this login before (a device cookie,
+ * see DeviceCookies) is counted on its own key alone: the account and address locks that strangers
+ * cause do not hold it back, and its own failures lock only itself.
+ */
+export interface ThrottleKeys {
+  account: string;
+  address: string;
+  device?: string;
+}
 
 /**
  * Login throttling per account and per client address, in PostgreSQL so every process shares it.
@@ -18,11 +31,41 @@ export const ADDRESS_LIMIT = 100;
  * sleeps, so an attacked account costs the server nothing and slows no one else down.
  */
 @Injectable()
-export class LoginThrottleService {
+export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
+  private pruneTimer?: NodeJS.Timeout;
+
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
   ) {}
+
+  onModuleInit(): void {
+    this.pruneTimer = setInterval(() => {
+      this.prune().catch((err: Error) => new Logger('LoginThrottle').warn(`Pruning the login throttle failed: ${err.message}`));
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruneTimer);
+  }
+
+  /**
+   * Deletes every row that no longer changes an answer: an ended lock, or failures over an hour old
+   * (the next failure would start a fresh count either way). Without it the table would keep a row
+   * for every login anyone ever typed wrong. Returns how many went.
+   */
+  async prune(): Promise<number> {
+    const now = this.clock.now();
+    const rows = await sql<{ key: string }>(
+      this.em.fork(),
+      `delete from login_throttle
+       where (locked_until is not null and locked_until <= ?) or (locked_until is null and last_failure_at < ?::timestamptz - interval '1 hour')
+       returning key`,
+      [now, now],
+    );
+    return rows.length;
+  }
 
   static accountKey(tenantId: number, login: string): string {
     const name = login.toLowerCase();
@@ -34,35 +77,44 @@ export class LoginThrottleService {
     return `addr:${ip}`;
   }
 
-  /** Whether the attempt may go on to the password check, and the account's failures so far. */
-  async check(accountKey: string, addressKey: string): Promise<{ allowed: boolean; accountFailures: number }> {
+  static deviceKey(tenantId: number, device: string): string {
+    return `dev:${tenantId}:${device}`;
+  }
+
+  /** Whether the attempt may go on to the password check, and the failures so far on the key a success clears. */
+  async check(keys: ThrottleKeys): Promise<{ allowed: boolean; failures: number }> {
     const now = this.clock.now().getTime();
+    const first = keys.device ?? keys.account;
+    const second = keys.device ?? keys.address;
     // Times as epoch milliseconds: the driver hands timestamps back as strings, which compare as NaN.
     const rows = await sql<{ key: string; failures: number; last_failure_ms: number; locked_until_ms: number | null }>(
       this.em,
       `select key, failures, extract(epoch from last_failure_at)::float8 * 1000 as last_failure_ms,
               extract(epoch from locked_until)::float8 * 1000 as locked_until_ms
        from login_throttle where key in (?, ?)`,
-      [accountKey, addressKey],
+      [first, second],
     );
     const allowed = rows.every((row) => {
       if (row.locked_until_ms !== null && row.locked_until_ms > now) return false;
-      if (row.key === accountKey && row.failures >= SLOWDOWN_AFTER && row.locked_until_ms === null) {
+      if (row.key === first && row.failures >= SLOWDOWN_AFTER && row.locked_until_ms === null) {
         return now >= row.last_failure_ms + delaySeconds(row.failures) * 1000;
       }
       return true;
     });
-    return { allowed, accountFailures: rows.find((r) => r.key === accountKey)?.failures ?? 0 };
+    return { allowed, failures: rows.find((r) => r.key === first)?.failures ?? 0 };
   }
 
-  async recordFailure(accountKey: string, addressKey: string): Promise<void> {
+  async recordFailure(keys: ThrottleKeys): Promise<void> {
     const now = this.clock.now();
     const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
+    const counted: (readonly [string, number])[] = keys.device
+      ? [[keys.device, LOCK_AFTER]]
+      : [
+          [keys.account, LOCK_AFTER],
+          [keys.address, ADDRESS_LIMIT],
+        ];
     // One statement per key, atomic under concurrent attempts.
-    for (const [key, limit] of [
-      [accountKey, LOCK_AFTER],
-      [addressKey, ADDRESS_LIMIT],
-    ] as const) {
+    for (const [key, limit] of counted) {
       await sql(
         this.em,
         `insert into login_throttle as t (key, failures, last_failure_at) values (?, 1, ?)
@@ -79,8 +131,9 @@ export class LoginThrottleService {
     }
   }
 
-  async recordSuccess(accountKey: string): Promise<void> {
-    await sql(this.em, 'delete from login_throttle where key = ?', [accountKey]);
+  /** A trusted browser's success clears its own count only: a lock strangers caused holds for everyone else. */
+  async recordSuccess(keys: ThrottleKeys): Promise<void> {
+    await sql(this.em, 'delete from login_throttle where key = ?', [keys.device ?? keys.account]);
   }
 }
 

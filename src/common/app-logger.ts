@@ -33,12 +33,23 @@ export class JsonLogger extends ConsoleLogger {
   }
 }
 
+/** Nest's framework chatter at start (every module and route), which hides what a person should read. */
+const START_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
+/** Development: the readable coloured output, without the framework's start-up chatter. */
+export class DevLogger extends ConsoleLogger {
+  override log(message: unknown, context?: string): void {
+    if (context && START_CHATTER.has(context)) return;
+    super.log(message, context);
+  }
+}
+
 /**
  * Gives each request an id (echoed as X-Request-Id) and, when asked, logs one line when it ends.
  * `secretPaths` are path prefixes whose next segment is a secret (a link's token): logged as [redacted].
  */
 export function requestContext(logRequests: boolean, secretPaths: string[] = []) {
-  const escaped = secretPaths.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const escaped = secretPaths.map((p) => p.replace(/[.*+?^${}()|[\]\/]/g, '\$&'));
   const SECRET_PATH = new RegExp(`^((?:${escaped.join('|') || '(?!)'})/)[^/?#]+`);
   const logger = new Logger('Http');
   return (req: Request, res: Response, next: NextFunction) => {

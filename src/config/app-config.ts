@@ -14,6 +14,8 @@ export class AppConfig {
   readonly baseUrl: URL;
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** DATA_DIR was set: the embedded database must live there, or the start stops with a message. */
+  readonly dataDirChosen: boolean;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   readonly sessionSecret: string;
@@ -33,9 +35,11 @@ export class AppConfig {
     // Checked first: in production a missing secret is the one thing to fix, whatever else is unset.
     if (this.production && !env.SESSION_SECRET) fail('SESSION_SECRET', 'is required when NODE_ENV=production');
     this.port = intVar(env, 'PORT', 3000, 0, 65535);
-    this.baseUrl = baseUrlVar(env, this.production);
+    // Without BASE_URL, links and the Origin check follow PORT (PORT=3100 means http://localhost:3100).
+    this.baseUrl = baseUrlVar(env, this.production, this.port);
     this.databaseUrl = urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
     this.dataDir = resolve(env.DATA_DIR || './.data');
+    this.dataDirChosen = Boolean(env.DATA_DIR);
     this.smtpUrl = urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']);
     this.mailFrom = emailVar(env, 'MAIL_FROM', 'notification@erpnet.info');
     this.invitationTtlHours = intVar(env, 'INVITATION_TTL_HOURS', 72, 1, 24 * 7);
@@ -63,6 +67,11 @@ export class AppConfig {
   /** Host of one instance as people name it (no port): acme.my.erp.net */
   tenantHost(name: string): string {
     return `${name}.${this.baseUrl.hostname}`;
+  }
+
+  /** The port BASE_URL names, or its scheme's default. */
+  get baseUrlPort(): number {
+    return Number(this.baseUrl.port) || (this.baseUrl.protocol === 'https:' ? 443 : 80);
   }
 
   get secureCookies(): boolean {
@@ -143,8 +152,8 @@ function emailVar(env: NodeJS.ProcessEnv, name: string, fallback: string): strin
   return raw;
 }
 
-function baseUrlVar(env: NodeJS.ProcessEnv, production: boolean): URL {
-  const url = parseUrl('BASE_URL', env.BASE_URL || 'http://localhost:3000', ['http:', 'https:']);
+function baseUrlVar(env: NodeJS.ProcessEnv, production: boolean, port: number): URL {
+  const url = parseUrl('BASE_URL', env.BASE_URL || `http://localhost:${port || 3000}`, ['http:', 'https:']);
   if (url.pathname !== '/' || url.search || url.hash || url.username) {
     fail('BASE_URL', `must be an origin only, like https://my.erp.net (got "${env.BASE_URL}")`);
   }

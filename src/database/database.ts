@@ -4,7 +4,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { AppConfig } from '../config/app-config.js';
 import { ormConfig } from './orm-config.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { clusterLocation, startEmbeddedPostgres } from './embedded-postgres.js';
 
 export interface Database {
   url: string;
@@ -25,8 +25,8 @@ export async function openDatabase(config: AppConfig, role: 'server' | 'cli', lo
 
   const pidFile = join(config.dataDir, 'server.pid');
   const otherServer = role === 'server' && liveServer(pidFile);
-  const cluster = await startEmbeddedPostgres(join(config.dataDir, 'postgres'), { log, adopt: role === 'server' && !otherServer });
-  await ensureDatabase(cluster.url, DB_NAME);
+  const cluster = await startEmbeddedPostgres(clusterLocation(config.dataDir, config.dataDirChosen, log), { log, adopt: role === 'server' && !otherServer });
+  if (await ensureDatabase(cluster.url, DB_NAME)) log(`Created the database "${DB_NAME}".`);
   if (role === 'server' && !otherServer) writeFileSync(pidFile, String(process.pid));
   return {
     url: withDatabase(cluster.url, DB_NAME),
@@ -45,14 +45,17 @@ const MIGRATION_LOCK = 727_001;
  * Applies the committed migrations that have not run yet. Replicas starting together on one
  * database (and the command line beside a starting server) take turns under an advisory lock.
  */
-export async function migrate(url: string): Promise<void> {
+export async function migrate(url: string, log: (line: string) => void = () => undefined): Promise<void> {
   const lock = new pg.Client({ connectionString: url });
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const orm = await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 1 } }));
     try {
-      await orm.getMigrator().up();
+      const migrator = orm.getMigrator();
+      const pending = await migrator.getPendingMigrations();
+      if (pending.length > 0) log(`Applying ${pending.length} database migration${pending.length === 1 ? '' : 's'} ...`);
+      await migrator.up();
     } finally {
       await orm.close(true);
     }
@@ -61,15 +64,19 @@ export async function migrate(url: string): Promise<void> {
   }
 }
 
-export async function ensureDatabase(clusterUrl: string, name: string): Promise<void> {
+/** Creates the database when missing; true when this call created it. */
+export async function ensureDatabase(clusterUrl: string, name: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: clusterUrl });
   await client.connect();
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`create database "${name.replace(/"/g, '')}"`);
+    if (found.rowCount !== 0) return false;
+    await client.query(`create database "${name.replace(/"/g, '')}"`);
+    return true;
   } catch (err) {
     // Two processes starting at once: the other one created it first.
     if ((err as { code?: string }).code !== '42P04') throw err;
+    return false;
   } finally {
     await client.end();
   }

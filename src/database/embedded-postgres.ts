@@ -1,10 +1,10 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, chownSync, constants, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -55,6 +55,7 @@ export async function startEmbeddedPostgres(
     await initdb(dir, password, bin, ids);
   }
   const port = await freePort();
+  log(`Starting PostgreSQL on port ${port} with the data in ${dir} ...`);
   const flags = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1'];
   if (options.fast) flags.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
   try {
@@ -77,6 +78,43 @@ function cluster(dir: string, port: number, password: string, bin: Binaries, ids
 }
 
 type Ids = { uid?: number; gid?: number };
+
+/** Where a root-run cluster goes when the postgres user cannot enter DATA_DIR (a checkout under /root, a `mktemp -d` folder). */
+export const ROOT_CLUSTERS_DIR = '/var/lib/erp-security';
+
+/**
+ * The folder of DATA_DIR's cluster: DATA_DIR/postgres, unless we run as root, DATA_DIR was not
+ * chosen, and the postgres user cannot reach it. Then a folder under ROOT_CLUSTERS_DIR named after
+ * DATA_DIR, the same on every start from this checkout (server and command line alike). A cluster
+ * already in DATA_DIR/postgres is never abandoned: reachable, it is used; unreachable, it is copied
+ * over once and the original is left where it was.
+ */
+export function clusterLocation(dataDir: string, chosen: boolean, log: (line: string) => void = () => undefined): string {
+  const inside = join(dataDir, 'postgres');
+  const ids = postgresIds();
+  if (ids.uid === undefined || chosen || canTraverse(nearestExisting(inside), ids)) return inside;
+  const name = `${basename(dirname(dataDir)).replace(/[^A-Za-z0-9_.-]/g, '_') || 'erp'}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
+  const outside = join(ROOT_CLUSTERS_DIR, name, 'postgres');
+  mkdirSync(ROOT_CLUSTERS_DIR, { recursive: true, mode: 0o755 });
+  if (existsSync(join(inside, 'PG_VERSION')) && !existsSync(join(outside, 'PG_VERSION'))) {
+    log(`Copying the database in ${inside} to ${outside}, where the "postgres" user can reach it (the original stays in place) ...`);
+    cpSync(inside, outside, { recursive: true });
+    if (existsSync(join(dataDir, 'postgres-password'))) cpSync(join(dataDir, 'postgres-password'), join(dirname(outside), 'postgres-password'));
+    rmSync(join(outside, 'postmaster.pid'), { force: true });
+    spawnSync('chown', ['-R', `${ids.uid}:${ids.gid}`, outside]);
+  }
+  log(`The "postgres" user cannot enter ${dataDir}, so the database lives in ${outside} (set DATA_DIR to choose another place).`);
+  return outside;
+}
+
+function nearestExisting(path: string): string {
+  while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
+  return path;
+}
+
+function canTraverse(dir: string, ids: Ids): boolean {
+  return spawnSync('test', ['-x', dir], { ...ids }).status === 0;
+}
 
 /** PostgreSQL refuses to run as root: as root we run it as the `postgres` user, creating it if needed. */
 function postgresIds(): Ids {
