@@ -6,6 +6,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
 import { LocalStrategy } from './local.strategy.js';
+import { LoginThrottleRepository } from './login-throttle.repository.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionSerializer } from './session.serializer.js';
@@ -13,6 +14,14 @@ import { SessionSerializer } from './session.serializer.js';
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, DeviceCookies, LocalStrategy, SessionSerializer, LoginThrottleService, { provide: APP_GUARD, useClass: SessionGuard }],
+  providers: [
+    AuthService,
+    DeviceCookies,
+    LocalStrategy,
+    SessionSerializer,
+    LoginThrottleRepository,
+    LoginThrottleService,
+    { provide: APP_GUARD, useClass: SessionGuard },
+  ],
 })
 export class AuthModule {}
