@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import type { AppConfig } from '../config/app-config.js';
+import { ClockModule } from '../common/clock.module.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
@@ -16,7 +17,16 @@ export class InstancesModule {
   static standalone(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: InstancesModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(databaseUrl), TenancyModule, AuditModule, RolesModule, UsersModule, GroupsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        DatabaseModule.forRoot(databaseUrl),
+        TenancyModule,
+        AuditModule,
+        RolesModule,
+        UsersModule,
+        GroupsModule,
+      ],
       providers: [InstancesService],
       exports: [InstancesService],
     };
