@@ -1,4 +1,4 @@
-import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, NotFoundException, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 
 export const IS_PUBLIC = 'isPublic';
@@ -11,3 +11,9 @@ export const AllowNoRoles = () => SetMetadata(ALLOW_NO_ROLES, true);
 
 /** Client address as Express sees it (honours TRUST_PROXY). */
 export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>().ip ?? '');
+
+/** The value, or a 404 when there is none (a record of another instance looks exactly like a missing one). */
+export function orNotFound<T>(value: T | undefined | null): T {
+  if (value === undefined || value === null) throw new NotFoundException();
+  return value;
+}

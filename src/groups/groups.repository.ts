@@ -22,13 +22,9 @@ export class GroupsRepository {
     return sqlOne(this.em, 'select id, name from user_group where tenant_id = ? and id = ?', [tenantId, id]);
   }
 
-  async members(tenantId: TenantId, groupId: number): Promise<{ id: number; login: string; name: string; user_type: string }[]> {
-    return sql(
-      this.em,
-      `select u.id, u.login, u.name, u.user_type from group_member m join app_user u on u.id = m.user_id
-       where m.tenant_id = ? and m.group_id = ? order by lower(u.login)`,
-      [tenantId, groupId],
-    );
+  async memberIds(tenantId: TenantId, groupId: number): Promise<number[]> {
+    const rows = await sql<{ user_id: number }>(this.em, 'select user_id from group_member where tenant_id = ? and group_id = ?', [tenantId, groupId]);
+    return rows.map((r) => r.user_id);
   }
 
   async groupsOf(tenantId: TenantId, userId: number): Promise<{ id: number; name: string }[]> {

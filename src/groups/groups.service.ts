@@ -26,8 +26,9 @@ export class GroupsService {
     return this.groups.find(tenantId, id);
   }
 
-  members(tenantId: TenantId, groupId: number): Promise<{ id: number; login: string; name: string; user_type: string }[]> {
-    return this.groups.members(tenantId, groupId);
+  /** Ids of the group's members (Security shows them through Users). */
+  memberIds(tenantId: TenantId, groupId: number): Promise<number[]> {
+    return this.groups.memberIds(tenantId, groupId);
   }
 
   groupsOf(tenantId: TenantId, userId: number): Promise<{ id: number; name: string }[]> {

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { orNotFound } from '../common/decorators.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
@@ -65,16 +66,14 @@ export class InvitationsService {
 
   /** What the confirmation (page or dialog) says before sending. 404 for a user of another instance. */
   async confirmation(tenantId: TenantId, userId: number): Promise<InvitationConfirmation> {
-    const user = await this.repo.findInvitee(tenantId, userId);
-    if (!user) throw new NotFoundException();
+    const user = orNotFound(await this.repo.findInvitee(tenantId, userId));
     return confirmationOf({ ...user, roleCount: user.role_names.length });
   }
 
   /** Queues one invitation mail (see `queue`); 404 for a user of another instance. */
   async send(tenantId: TenantId, actor: Actor, userId: number, ip: string): Promise<SendResult> {
     const result = (await this.queue(tenantId, actor, [userId], ip)).get(userId);
-    if (!result) throw new NotFoundException();
-    return result;
+    return orNotFound(result);
   }
 
   /** Sends to each selected user (one refusal does not stop the others); ids of other instances are "not found". */

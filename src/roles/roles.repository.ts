@@ -38,13 +38,10 @@ export class RolesRepository {
     );
   }
 
-  async members(tenantId: TenantId, roleId: number): Promise<{ id: number; login: string; name: string; user_type: string }[]> {
-    return sql(
-      this.em,
-      `select u.id, u.login, u.name, u.user_type from user_role ur join app_user u on u.id = ur.user_id
-       where ur.tenant_id = ? and ur.role_id = ? order by lower(u.login)`,
-      [tenantId, roleId],
-    );
+  /** Ids of the users holding the role (roles know no users: Security shows them through Users). */
+  async memberIds(tenantId: TenantId, roleId: number): Promise<number[]> {
+    const rows = await sql<{ user_id: number }>(this.em, 'select user_id from user_role where tenant_id = ? and role_id = ?', [tenantId, roleId]);
+    return rows.map((r) => r.user_id);
   }
 
   async create(tenantId: TenantId, name: string): Promise<number> {

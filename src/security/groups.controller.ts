@@ -1,4 +1,6 @@
-import { Controller, Get, NotFoundException, Param, ParseIntPipe, Render } from '@nestjs/common';
+import { Controller, Get, Param, ParseIntPipe, Render } from '@nestjs/common';
+import { orNotFound } from '../common/decorators.js';
+import { UsersService } from '../users/users.service.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
@@ -8,7 +10,10 @@ import { GroupsService } from '../groups/groups.service.js';
 @RequirePermission('security')
 @Controller('security/groups')
 export class GroupsController {
-  constructor(private readonly groups: GroupsService) {}
+  constructor(
+    private readonly groups: GroupsService,
+    private readonly users: UsersService,
+  ) {}
 
   @Get()
   @Render('groups/index')
@@ -19,8 +24,8 @@ export class GroupsController {
   @Get(':id')
   @Render('groups/show')
   async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
-    const group = await this.groups.find(tenant.id, id);
-    if (!group) throw new NotFoundException();
-    return { title: `${group.name} · Groups`, securityActive: true, nav: 'groups', group, members: await this.groups.members(tenant.id, id) };
+    const group = orNotFound(await this.groups.find(tenant.id, id));
+    const members = await this.users.listByIds(tenant.id, await this.groups.memberIds(tenant.id, id));
+    return { title: `${group.name} · Groups`, securityActive: true, nav: 'groups', group, members };
   }
 }

@@ -1,16 +1,15 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp } from '../common/decorators.js';
+import { Admin, type AdminRequest } from './admin-request.decorator.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
-import { CurrentUser } from '../users/session-user.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
-import type { SessionUser } from '../users/session-user.js';
 import { validateForm } from '../common/validate-form.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { RoleFormDto } from '../roles/dto/role-form.dto.js';
 import { RolesRepository, type RoleRow } from '../roles/roles.repository.js';
 import { RolesService } from '../roles/roles.service.js';
+import { UsersService } from '../users/users.service.js';
 
 const NOTICES: Record<string, string> = { created: 'The role has been created.', renamed: 'The role has been renamed.' };
 
@@ -21,6 +20,7 @@ export class RolesController {
   constructor(
     private readonly roles: RolesService,
     private readonly repo: RolesRepository,
+    private readonly users: UsersService,
   ) {}
 
   @Get()
@@ -30,17 +30,11 @@ export class RolesController {
   }
 
   @Post()
-  async create(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @Res() res: Response,
-    @Body() body: Record<string, unknown>,
-  ) {
+  async create(@Admin() { tenantId, me, ip }: AdminRequest, @Res() res: Response, @Body() body: Record<string, unknown>) {
     const { value, errors } = await validateForm(RoleFormDto, body);
-    const error = errors.name ?? (await this.roles.create(tenant.id, me, value.name, ip)).error;
+    const error = errors.name ?? (await this.roles.create(tenantId, me, value.name, ip)).error;
     if (!error) return res.redirect(303, '/security/roles?notice=created');
-    res.status(400).render('roles/index', await this.listPage(tenant.id, { newName: String(body.name ?? ''), newError: error }));
+    res.status(400).render('roles/index', await this.listPage(tenantId, { newName: String(body.name ?? ''), newError: error }));
   }
 
   @Get(':id')
@@ -52,18 +46,16 @@ export class RolesController {
 
   @Post(':id')
   async rename(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
+    @Admin() { tenantId, me, ip }: AdminRequest,
     @Res() res: Response,
     @Param('id', ParseIntPipe) id: number,
     @Body() body: Record<string, unknown>,
   ) {
-    const role = await this.roles.get(tenant.id, id);
+    const role = await this.roles.get(tenantId, id);
     const { value, errors } = await validateForm(RoleFormDto, body);
-    const error = errors.name ?? (await this.roles.rename(tenant.id, me, role, value.name, ip)).error;
+    const error = errors.name ?? (await this.roles.rename(tenantId, me, role, value.name, ip)).error;
     if (!error) return res.redirect(303, `/security/roles/${id}?notice=renamed`);
-    res.status(400).render('roles/show', await this.rolePage(tenant.id, role, { name: String(body.name ?? ''), nameError: error }));
+    res.status(400).render('roles/show', await this.rolePage(tenantId, role, { name: String(body.name ?? ''), nameError: error }));
   }
 
   private async listPage(tenantId: TenantId, extra: Record<string, unknown>) {
@@ -71,6 +63,13 @@ export class RolesController {
   }
 
   private async rolePage(tenantId: TenantId, role: RoleRow, extra: Record<string, unknown>) {
-    return { title: `${role.name} · Roles`, securityActive: true, nav: 'roles', role, members: await this.repo.members(tenantId, role.id), ...extra };
+    return {
+      title: `${role.name} · Roles`,
+      securityActive: true,
+      nav: 'roles',
+      role,
+      members: await this.users.listByIds(tenantId, await this.repo.memberIds(tenantId, role.id)),
+      ...extra,
+    };
   }
 }

@@ -1,12 +1,9 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp } from '../common/decorators.js';
+import { Admin, type AdminRequest } from './admin-request.decorator.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
-import { CurrentUser } from '../users/session-user.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
-import type { SessionUser } from '../users/session-user.js';
 import { validateForm } from '../common/validate-form.js';
-import type { TenantId } from '../tenancy/tenant-id.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { UserFormDto } from '../users/dto/user-form.dto.js';
 import { UserFormPresenter, type FormState, type UserFormValues } from './user-form.presenter.js';
@@ -53,29 +50,17 @@ export class UsersController {
   }
 
   @Post()
-  create(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Res() res: Response, @Body() body: Record<string, unknown>) {
-    return this.submit({ tenantId: tenant.id, me, ip }, res, undefined, body);
+  create(@Admin() admin: AdminRequest, @Res() res: Response, @Body() body: Record<string, unknown>) {
+    return this.submit(admin, res, undefined, body);
   }
 
   @Post(':id')
-  update(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @Res() res: Response,
-    @Param('id', ParseIntPipe) id: number,
-    @Body() body: Record<string, unknown>,
-  ) {
-    return this.submit({ tenantId: tenant.id, me, ip }, res, id, body);
+  update(@Admin() admin: AdminRequest, @Res() res: Response, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>) {
+    return this.submit(admin, res, id, body);
   }
 
   /** One handler for every button of the form: the save variants, and Add role and remove lines (without JavaScript). */
-  private async submit(
-    { tenantId, me, ip }: { tenantId: TenantId; me: SessionUser; ip: string },
-    res: Response,
-    id: number | undefined,
-    body: Record<string, unknown>,
-  ) {
+  private async submit({ tenantId, me, ip }: AdminRequest, res: Response, id: number | undefined, body: Record<string, unknown>) {
     const user = id === undefined ? undefined : await this.users.get(tenantId, id);
     const action = String(body._action ?? 'save');
     const { value, errors } = await validateForm(UserFormDto, body);

@@ -132,6 +132,15 @@ export class UsersRepository {
     return new Map(rows.map((r) => [tenantIdFromDatabase(r.tenant_id), r.n]));
   }
 
+  /** These users of the instance, by login (the members of a role or group). */
+  async listByIds(tenantId: TenantId, ids: number[]): Promise<{ id: number; login: string; name: string; user_type: string }[]> {
+    if (!ids.length) return [];
+    return sql(this.em, 'select id, login, name, user_type from app_user where tenant_id = ? and id = any(?::int[]) order by lower(login)', [
+      tenantId,
+      pgArray(ids),
+    ]);
+  }
+
   async findContact(tenantId: TenantId, id: number): Promise<UserContact | undefined> {
     return sqlOne<UserContact>(this.em, 'select id, login, name, email, user_type from app_user where tenant_id = ? and id = ?', [tenantId, id]);
   }

@@ -1,4 +1,5 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { orNotFound } from '../common/decorators.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import type { SessionUser } from './session-user.js';
@@ -25,9 +26,7 @@ export class UsersService {
   ) {}
 
   async get(tenantId: TenantId, id: number): Promise<UserRecord> {
-    const user = await this.users.findById(tenantId, id);
-    if (!user) throw new NotFoundException();
-    return user;
+    return orNotFound(await this.users.findById(tenantId, id));
   }
 
   /**
@@ -117,6 +116,10 @@ export class UsersService {
   }
 
   // ---- for the features that build on users (invitations, instances) ----
+
+  listByIds(tenantId: TenantId, ids: number[]): Promise<{ id: number; login: string; name: string; user_type: string }[]> {
+    return this.users.listByIds(tenantId, ids);
+  }
 
   async contact(tenantId: TenantId, id: number): Promise<UserContact | undefined> {
     return this.users.findContact(tenantId, id);
