@@ -116,7 +116,7 @@ describe('the house: parts, arrows and owners (ARCHITECTURE.md)', () => {
     const worker = production.find((f) => f.rel === 'mail/mail-delivery.worker.ts')!;
     expect(importsOf(worker)).toContain('mail/mail-composer.js');
     const composer = production.find((f) => f.rel === 'invitations/invitation-mail.composer.ts')!;
-    expect(importsOf(composer).map(partOf)).toEqual(expect.arrayContaining(['mail', 'links', 'users', 'tenancy']));
+    expect(importsOf(composer).map(partOf)).toEqual(expect.arrayContaining(['mail', 'links', 'audit', 'tenancy']));
   });
 
   it('SQL text lives only in repositories and database/', () => {

@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvitationMailComposer } from '../src/invitations/invitation-mail.composer.js';
+import type { ComposedMail } from '../src/mail/mail-composer.js';
 import { MailDeliveryWorker } from '../src/mail/mail-delivery.worker.js';
 import { OutboxRepository } from '../src/mail/outbox.repository.js';
 import { tenantFactory, userFactory, type TestTenant } from './support/factories.js';
@@ -54,8 +55,8 @@ describe('mail outbox and Create Account links', () => {
     // process "dies" before the outbox commit.
     const [job] = await t.app.get(OutboxRepository).claimDue(t.app.get(EntityManager).fork(), 20, 20, 120);
     expect(job.refId).not.toBeNull();
-    const firstMail = (await t.app.get(InvitationMailComposer).compose(job))!;
-    const first = new URL(firstMail.html.match(/<a href="([^"]+)"/)![1]);
+    const [firstMail] = await t.app.get(InvitationMailComposer).compose([job]);
+    const first = new URL((firstMail as ComposedMail).html.match(/<a href="([^"]+)"/)![1]);
     expect((await agentFor(t, acme.host).get(first.pathname)).status).toBe(200);
 
     // The lease runs out; the worker sends again with a fresh link.

@@ -6,11 +6,11 @@ import { formatDate } from '../common/views.js';
 import { AppConfig } from '../config/app-config.js';
 import { LinksService } from '../links/links.service.js';
 import { mailTemplate } from '../mail/mail-layout.js';
-import { MailComposers, Undeliverable, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
+import { MailComposers, Undeliverable, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { TenantsService } from '../tenancy/tenants.service.js';
-import { UsersService } from '../users/users.service.js';
-import { InvitationsRepository, OPEN_STATES } from './invitations.repository.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
+import { InvitationsRepository, OPEN_STATES, type MailRow } from './invitations.repository.js';
 
 /** Path of the Create Account page; the link is `<tenant origin from BASE_URL>/invitation/<token>`. */
 export const SIGNUP_PATH = '/invitation';
@@ -36,7 +36,6 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
     private readonly em: EntityManager,
     private readonly repo: InvitationsRepository,
     private readonly links: LinksService,
-    private readonly users: UsersService,
     private readonly tenants: TenantsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
@@ -48,48 +47,88 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
     this.composers.register(this);
   }
 
-  async compose(job: OutboxJob): Promise<ComposedMail<Sent> | undefined> {
-    const tenantId = job.tenantId!;
-    const invitation = await this.repo.find(tenantId, job.refId!);
-    if (!invitation || !OPEN_STATES.includes(invitation.status)) return undefined;
-    const [user, tenant] = await Promise.all([this.users.contact(tenantId, invitation.user_id), this.tenants.findById(tenantId)]);
-    if (!user || !tenant) return undefined;
-    if (!user.email) throw new Undeliverable('The user has no email address.');
-    const expiresAt = new Date(this.clock.now().getTime() + this.config.invitationTtlHours * 3_600_000);
-    const made = await this.em.fork().transactional(async (em) => {
-      if (!(await this.repo.markSending(em, tenantId, invitation.id))) return undefined;
-      return this.links.issue(em, tenantId, INVITATION_LINK, invitation.user_id, expiresAt);
+  async compose(jobs: OutboxJob[]): Promise<Composed<Sent>[]> {
+    const refs = jobs.map((job) => ({ tenantId: job.tenantId!, id: job.refId! }));
+    const [rows, tenants] = await Promise.all([this.repo.findForMail(refs), Promise.all(refs.map((r) => this.tenants.findById(r.tenantId)))]);
+    const results: Composed<Sent>[] = jobs.map(() => undefined);
+    const open = refs.flatMap((ref, i) => {
+      const row = rows.get(ref.id);
+      if (!row || !tenants[i] || !OPEN_STATES.includes(row.status)) return [];
+      if (!row.email) results[i] = new Undeliverable('The user has no email address.');
+      return row.email ? [{ i, ref, row, tenant: tenants[i] }] : [];
     });
-    if (!made) return undefined;
+    if (!open.length) return results;
+    const expiresAt = new Date(this.clock.now().getTime() + this.config.invitationTtlHours * 3_600_000);
+    // Each statement commits before any mail goes out. The links come first: a revoke meanwhile
+    // either finds them (and kills them) or leaves the invitation closed, and then they are withdrawn here.
+    const links = await this.links.issueMany(
+      this.em,
+      INVITATION_LINK,
+      open.map((o) => ({ tenantId: o.ref.tenantId, subjectId: o.row.user_id })),
+      expiresAt,
+    );
+    const sending = await this.repo.markSending(
+      this.em,
+      open.map((o) => o.ref),
+    );
+    await this.links.withdraw(
+      this.em,
+      links.filter((_, k) => !sending.has(open[k].row.id)).map((l) => l.id),
+    );
+    open.forEach(({ i, ref, row, tenant }, k) => {
+      if (sending.has(row.id)) results[i] = this.mail(ref.tenantId, row, tenant, links[k], expiresAt);
+    });
+    return results;
+  }
+
+  private mail(tenantId: TenantId, row: MailRow, tenant: Tenant, made: { id: number; token: string }, expiresAt: Date): ComposedMail<Sent> {
     const link = `${this.config.tenantOrigin(tenant.name)}${SIGNUP_PATH}/${made.token}`;
     const content = render((m) => `Invitation to join ${m.instanceHost}`, {
-      name: user.name,
+      name: row.name,
       instanceName: tenant.displayName,
       instanceHost: this.config.tenantHost(tenant.name),
       link,
       expiresAt: formatDate(expiresAt),
     });
     return {
-      to: user.email,
+      to: row.email!,
       ...content,
-      devNote: `Create Account link for ${user.login}: ${link}`,
-      context: { tenantId, userId: invitation.user_id, linkId: made.id, expiresAt },
+      devNote: `Create Account link for ${row.login}: ${link}`,
+      context: { tenantId, userId: row.user_id, linkId: made.id, expiresAt },
     };
   }
 
-  async sent(job: OutboxJob, mail: ComposedMail<Sent>, em: EntityManager, at: Date): Promise<void> {
-    const { tenantId, userId, linkId, expiresAt } = mail.context;
-    if (!(await this.repo.markSent(em, tenantId, job.refId!, expiresAt, at))) return;
-    // Earlier links of this invitation (a send retried after a crash) give way to the one just delivered.
-    await this.links.replace(em, tenantId, INVITATION_LINK, [userId], linkId);
-    await this.audit.record(
-      {
-        tenantId,
-        event: 'invitation_delivered',
-        target: { type: 'user', id: userId },
-        details: { invitationId: job.refId, email: mail.to, attempts: job.attempts },
-      },
+  async sent(items: { job: OutboxJob; mail: ComposedMail<Sent> }[], em: EntityManager, at: Date): Promise<void> {
+    const held = await this.repo.markSent(
       em,
+      items.map(({ job, mail }) => ({ tenantId: mail.context.tenantId, id: job.refId!, expiresAt: mail.context.expiresAt })),
+      at,
+    );
+    const done = items.filter(({ job }) => held.has(job.refId!));
+    // Earlier links of these invitations (a send retried after a crash or a failure, which someone
+    // may hold) give way to the ones just delivered. A first attempt has none that was ever sent.
+    await this.links.supersede(
+      em,
+      INVITATION_LINK,
+      done
+        .filter(({ job }) => job.attempts > 1)
+        .map(({ mail: { context } }) => ({ tenantId: context.tenantId, subjectId: context.userId, keepId: context.linkId })),
+    );
+    await this.audit.recordMany(
+      done.map(({ job, mail }) => ({
+        tenantId: mail.context.tenantId,
+        event: 'invitation_delivered',
+        target: { type: 'user', id: mail.context.userId },
+        details: { invitationId: job.refId, email: mail.to, attempts: job.attempts },
+      })),
+      em,
+    );
+  }
+
+  async released(jobs: OutboxJob[], em: EntityManager): Promise<void> {
+    await this.repo.unmarkSending(
+      em,
+      jobs.map((job) => ({ tenantId: job.tenantId!, id: job.refId! })),
     );
   }
 

@@ -26,6 +26,25 @@ export interface LatestInvitationRow {
   sent_by_login: string | null;
 }
 
+/** An invitation of an instance. */
+export interface InvitationRef {
+  tenantId: TenantId;
+  id: number;
+}
+
+export interface MailRow {
+  id: number;
+  user_id: number;
+  status: InvitationState;
+  login: string;
+  name: string;
+  email: string | null;
+}
+
+function refsJson(refs: InvitationRef[]): string {
+  return JSON.stringify(refs.map((r) => ({ tenant_id: r.tenantId, id: r.id })));
+}
+
 /** States in which an invitation's mail may still go out and its link may still be used. */
 export const OPEN_STATES: InvitationState[] = ['queued', 'sending', 'sent', 'failed'];
 const OPEN = `('queued', 'sending', 'sent', 'failed')`;
@@ -111,26 +130,57 @@ export class InvitationsRepository {
     }));
   }
 
-  // ---- delivery (the invitation's mail composer) ----
+  // ---- delivery (the invitation's mail composer): a claimed batch spans instances, so rows are (tenant, id) pairs ----
 
   async find(tenantId: TenantId, id: number): Promise<{ id: number; user_id: number; status: InvitationState } | undefined> {
     return sqlOne(this.em, 'select id, user_id, status from invitation where tenant_id = ? and id = ?', [tenantId, id]);
   }
 
-  /** The mail is about to go out; false when the invitation is no longer open (revoked meanwhile). */
-  async markSending(em: EntityManager, tenantId: TenantId, id: number): Promise<boolean> {
-    const rows = await sql(em, `update invitation set status = 'sending' where tenant_id = ? and id = ? and status in ${OPEN} returning id`, [tenantId, id]);
-    return rows.length === 1;
+  /** The invitations with their invitees' names and addresses, in one read for the mails. */
+  async findForMail(refs: InvitationRef[]): Promise<Map<number, MailRow>> {
+    const rows = await sql<MailRow>(
+      this.em,
+      `select i.id, i.user_id, i.status, u.login, u.name, u.email
+       from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int)
+       join invitation i on i.tenant_id = x.tenant_id and i.id = x.id
+       join app_user u on u.tenant_id = i.tenant_id and u.id = i.user_id`,
+      [refsJson(refs)],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
-  /** SMTP accepted the mail: the invitation shows as sent until the link's expiry. False when it was revoked meanwhile. */
-  async markSent(em: EntityManager, tenantId: TenantId, id: number, expiresAt: Date, at: Date): Promise<boolean> {
-    const rows = await sql(
+  /** Their mails are about to go out; returns the ids still open (the others were revoked meanwhile). */
+  async markSending(em: EntityManager, refs: InvitationRef[]): Promise<Set<number>> {
+    const rows = await sql<{ id: number }>(
       em,
-      `update invitation set status = 'sent', expires_at = ?, sent_at = ?, last_error = null where tenant_id = ? and id = ? and status = 'sending' returning id`,
-      [expiresAt, at, tenantId, id],
+      `update invitation i set status = 'sending' from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int)
+       where i.tenant_id = x.tenant_id and i.id = x.id and i.status in ${OPEN} returning i.id`,
+      [refsJson(refs)],
     );
-    return rows.length === 1;
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** SMTP accepted their mails: each shows as sent until its link's expiry. Returns the ids still 'sending' (not revoked meanwhile). */
+  async markSent(em: EntityManager, sent: (InvitationRef & { expiresAt: Date })[], at: Date): Promise<Set<number>> {
+    const rows = await sql<{ id: number }>(
+      em,
+      `update invitation i set status = 'sent', expires_at = x.expires_at, sent_at = ?, last_error = null
+       from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int, expires_at timestamptz)
+       where i.tenant_id = x.tenant_id and i.id = x.id and i.status = 'sending' returning i.id`,
+      [at, JSON.stringify(sent.map((s) => ({ tenant_id: s.tenantId, id: s.id, expires_at: s.expiresAt })))],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Given back unsent (shutdown): queued or failed again, as before the claim. */
+  async unmarkSending(em: EntityManager, refs: InvitationRef[]): Promise<void> {
+    await sql(
+      em,
+      `update invitation i set status = case when i.last_error is null then 'queued' else 'failed' end
+       from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int)
+       where i.tenant_id = x.tenant_id and i.id = x.id and i.status = 'sending'`,
+      [refsJson(refs)],
+    );
   }
 
   async markFailed(em: EntityManager, tenantId: TenantId, id: number, reason: string): Promise<boolean> {

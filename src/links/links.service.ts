@@ -28,6 +28,33 @@ export class LinksService {
     return { id, token };
   }
 
+  /** One new valid link per entry, stored together (a batch of mails); the tokens are returned in order and never kept. */
+  async issueMany(
+    em: EntityManager,
+    purpose: string,
+    links: { tenantId: TenantId; subjectId: number }[],
+    expiresAt: Date,
+  ): Promise<{ id: number; token: string }[]> {
+    const made = links.map((l) => ({ ...l, token: newLinkToken() }));
+    const ids = await this.repo.insertMany(
+      em,
+      purpose,
+      made.map((m) => ({ tenantId: m.tenantId, subjectId: m.subjectId, tokenHash: hashLinkToken(m.token) })),
+      expiresAt,
+    );
+    return made.map((m) => ({ id: ids.get(hashLinkToken(m.token))!, token: m.token }));
+  }
+
+  /** Withdraws links that were never handed out (their messages were not sent after all). */
+  async withdraw(em: EntityManager, ids: number[]): Promise<void> {
+    if (ids.length) await this.repo.endByIds(em, ids, 'revoked', this.clock.now());
+  }
+
+  /** Each subject's newest delivered link (`keepId`) takes over: its other valid links say "replaced". */
+  async supersede(em: EntityManager, purpose: string, keep: { tenantId: TenantId; subjectId: number; keepId: number }[]): Promise<void> {
+    if (keep.length) await this.repo.replaceExcept(em, purpose, keep, this.clock.now());
+  }
+
   /** Read only: opening a link (a mail scanner does too) changes nothing. */
   async check(tenantId: TenantId, purpose: string, token: string): Promise<LinkCheck> {
     if (!looksLikeLinkToken(token)) return { status: 'unknown' };

@@ -25,17 +25,23 @@ export interface ComposedMail<C = unknown> {
   context: C;
 }
 
+/** What a composer makes of one claimed job: the mail, undefined (no longer wanted), or why it can never go out. */
+export type Composed<C> = ComposedMail<C> | undefined | Undeliverable;
+
 /**
- * What a feature registers for its kind of message. The worker claims a row, asks `compose` for
- * the content at send time (which may write, in its own committed transaction, what must exist
- * before the mail can arrive), sends it, and lets `sent` or `failed` record the outcome in the
- * outbox row's transaction. `compose` returns undefined when the message is no longer wanted.
+ * What a feature registers for its kind of message. The worker claims a batch, asks `compose` for
+ * the content of its jobs at send time (it may commit, before any of them goes out, what must exist
+ * when a mail arrives), sends them, and lets `sent` (for the mails SMTP accepted meanwhile) or
+ * `failed` record the outcome in the outbox rows' transaction. Jobs given back unsent at shutdown
+ * go to `released`.
  */
 export interface MailComposer<C = unknown> {
   readonly kind: string;
-  compose(job: OutboxJob): Promise<ComposedMail<C> | undefined>;
-  sent(job: OutboxJob, mail: ComposedMail<C>, em: EntityManager, at: Date): Promise<void>;
+  /** One entry per job, in order. */
+  compose(jobs: OutboxJob[]): Promise<Composed<C>[]>;
+  sent(items: { job: OutboxJob; mail: ComposedMail<C> }[], em: EntityManager, at: Date): Promise<void>;
   failed(job: OutboxJob, failure: { reason: string; giveUp: boolean }, em: EntityManager): Promise<void>;
+  released(jobs: OutboxJob[], em: EntityManager): Promise<void>;
 }
 
 /** Thrown by a composer for a message that can never go out (no address): no retries. */

@@ -64,15 +64,16 @@ export class OutboxRepository {
     }));
   }
 
-  /** SMTP accepted the mail. False when the claim was lost (re-claimed after the lease). */
-  async markSent(em: EntityManager, id: number, attempts: number, recipient: string, at: Date): Promise<boolean> {
-    const rows = await sql(
+  /** SMTP accepted these mails; returns the ids whose claim still held (not re-claimed after the lease). */
+  async markSent(em: EntityManager, sent: { id: number; attempts: number; recipient: string }[], at: Date): Promise<Set<number>> {
+    const rows = await sql<{ id: number }>(
       em,
-      `update mail_outbox set state = 'sent', recipient = ?, sent_at = ?, locked_until = null, last_error = null
-       where id = ? and state = 'sending' and attempts = ? returning id`,
-      [recipient, at, id, attempts],
+      `update mail_outbox o set state = 'sent', recipient = x.recipient, sent_at = ?, locked_until = null, last_error = null
+       from jsonb_to_recordset(?::jsonb) as x(id int, attempts int, recipient text)
+       where o.id = x.id and o.state = 'sending' and o.attempts = x.attempts returning o.id`,
+      [at, JSON.stringify(sent)],
     );
-    return rows.length === 1;
+    return new Set(rows.map((r) => r.id));
   }
 
   /** `setAttempts` at the maximum stops the retries (giving up); the row stays 'failed' with its reason. */
