@@ -406,7 +406,8 @@ async function main() {
   const only = process.env.BENCH_ONLY?.split(',');
   const cpuBeforeBulk = procCpuMs(app.pid);
   const bulk = only && !only.includes('bulk') ? { seconds: 0, queuedSeconds: 0, count: 0, via: 'skipped' } : await bulkInvite(app, big);
-  if (bulk.count) log(`bulk: ${bulk.count} mails in ${bulk.seconds.toFixed(1)} s, app CPU ${((procCpuMs(app.pid) - cpuBeforeBulk) / bulk.count).toFixed(2)} ms/mail`);
+  if (bulk.count)
+    log(`bulk: ${bulk.count} mails in ${bulk.seconds.toFixed(1)} s, app CPU ${((procCpuMs(app.pid) - cpuBeforeBulk) / bulk.count).toFixed(2)} ms/mail`);
   log(`bulk: ${delivered.size} mails in ${bulk.seconds.toFixed(2)} s`);
 
   const rounds = partial.rounds;
