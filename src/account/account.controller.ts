@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DeviceCookies } from '../auth/device-cookie.js';
+import { AppConfig } from '../config/app-config.js';
 import { AllowNoRoles, ClientIp, CurrentTenant, CurrentUser } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
 import { validateForm, type FieldErrors } from '../common/validate-form.js';
@@ -19,6 +20,7 @@ export class AccountController {
   constructor(
     private readonly account: AccountService,
     private readonly devices: DeviceCookies,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -51,7 +53,7 @@ export class AccountController {
       title: 'My account',
       accountActive: true,
       ...overview,
-      instanceHost: tenant.name,
+      instanceHost: this.config.tenantHost(tenant.name),
       errors,
       hasErrors: Object.keys(errors).length > 0,
       notice,
