@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Query, Render, Req, Res, UseGuards } f
 import type { Request, Response } from 'express';
 import { AuditService } from '../audit/audit.service.js';
 import { AllowNoRoles, Public } from '../common/decorators.js';
+import { own } from '../common/own.js';
 import { LocalAuthGuard } from './local-auth.guard.js';
 import { safeNext } from './safe-next.js';
 
@@ -20,7 +21,7 @@ export class AuthController {
   @Render('auth/login')
   loginPage(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() query: Record<string, string>) {
     if (req.user) return res.redirect(303, safeNext(query.next));
-    const notice = query.expired ? NOTICES.expired : NOTICES[query.notice ?? ''];
+    const notice = query.expired ? NOTICES.expired : own(NOTICES, query.notice);
     return { layout: 'layouts/public', title: 'Log in', next: query.next ? safeNext(query.next) : undefined, notice, login: query.login };
   }
 

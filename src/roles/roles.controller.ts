@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } 
 import type { Response } from 'express';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
+import { own } from '../common/own.js';
 import { validateForm } from '../common/validate-form.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { RoleFormDto } from './dto/role-form.dto.js';
@@ -22,7 +23,7 @@ export class RolesController {
   @Get()
   @Render('roles/index')
   index(@CurrentTenant() tenant: Tenant, @Query('notice') notice?: string) {
-    return this.listPage(tenant.id, { notice: NOTICES[notice ?? ''] });
+    return this.listPage(tenant.id, { notice: own(NOTICES, notice) });
   }
 
   @Post()
@@ -43,7 +44,7 @@ export class RolesController {
   @Render('roles/show')
   async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number, @Query('notice') notice?: string) {
     const role = await this.roles.get(tenant.id, id);
-    return this.rolePage(tenant.id, role, { name: role.name, notice: NOTICES[notice ?? ''] });
+    return this.rolePage(tenant.id, role, { name: role.name, notice: own(NOTICES, notice) });
   }
 
   @Post(':id')
