@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
 import { own } from '../common/own.js';
+import { IdParam } from '../common/id-param.js';
 import { validateForm } from '../common/validate-form.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { UserFormDto } from './dto/user-form.dto.js';
@@ -43,7 +44,7 @@ export class UsersController {
 
   @Get(':id')
   @Render('users/form')
-  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, string>) {
+  async show(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number, @Query() query: Record<string, string>) {
     const user = await this.users.get(tenant.id, id);
     const state: FormState = { notice: UserListPresenter.notice(query.notice), error: UserListPresenter.notice(query.error) };
     return this.form.model(tenant.id, user, UserFormPresenter.valuesOf(user), state);
@@ -60,7 +61,7 @@ export class UsersController {
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
     @Res() res: Response,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() body: Record<string, unknown>,
   ) {
     return this.submit({ tenantId: tenant.id, me, ip }, res, id, body);
