@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { isIP } from 'node:net';
 import { ModulesContainer } from '@nestjs/core';
 import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { getMetadataStorage } from 'class-validator';
@@ -781,4 +782,42 @@ describe('hostile input on every route (issue 10)', () => {
     expect(cases.length).toBeGreaterThan(2000);
     expect(cases.some((c) => c.label.startsWith('?sort=constructor') && c.route.path === '/security/users')).toBe(true);
   }, 120_000);
+});
+
+describe('hostile X-Forwarded-For behind a trusted proxy (issue 10)', () => {
+  let t: TestApp;
+  let acme: TestTenant;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { TRUST_PROXY: 'true' } });
+    acme = await tenantFactory(t);
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('logs and throttles a real address whatever the header says', async () => {
+    const proxied = { 'X-Forwarded-Proto': 'https' };
+    const forwarded = ['x'.repeat(300), 'not an address', `1.2.3.4, ${'y'.repeat(100)}`, 'constructor', '999.1.1.1', '::ffff:1.2.3.4', '203.0.113.9'];
+    for (const xff of forwarded) {
+      const headers = { ...proxied, 'X-Forwarded-For': xff };
+      const page = await send(t.port, acme.host, { method: 'GET', path: '/login', headers });
+      const cookie = ((page.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
+      const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? '';
+      const res = await send(t.port, acme.host, {
+        method: 'POST',
+        path: '/login',
+        headers,
+        cookie,
+        body: encodeFields([
+          ['_csrf', csrf],
+          ['login', acme.admin.login],
+          ['password', 'wrong password'],
+        ]),
+      });
+      expect(res.status, xff).toBe(401);
+    }
+    const { rows } = await t.db.query<{ ip: string }>(`select ip from audit_event where event = 'authn_login_fail' and tenant_id = $1`, [acme.id]);
+    expect(rows.length).toBe(forwarded.length);
+    for (const { ip } of rows) expect(isIP(ip), ip).not.toBe(0);
+    expect(rows.map((r) => r.ip)).toContain('203.0.113.9');
+  });
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
+import { clientAddress } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
 import { AuthService } from './auth.service.js';
 import { LoginFailedException } from './auth.exceptions.js';
@@ -19,7 +20,7 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
     const name = String(login)
       .slice(0, 200)
       .replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
-    const user = req.tenant && (await this.auth.authenticate(req.tenant, name, String(password).slice(0, 1024), req.ip ?? ''));
+    const user = req.tenant && (await this.auth.authenticate(req.tenant, name, String(password).slice(0, 1024), clientAddress(req)));
     if (!user) throw new LoginFailedException(name);
     return user;
   }
