@@ -561,9 +561,11 @@ describe('hostile input on every route (issue 10)', () => {
           return extra ? `${base}&${extra}` : base;
         };
         // Every field the route reads, one at a time: in the query of a GET, in the body of a POST.
-        const fields = new Set(isPost ? route.body : route.query);
-        // A GET route also gets the issue's query keys, whether it reads them or not.
-        if (!isPost) for (const k of ['sort', 'notice', 'error', 'page', 'q']) fields.add(k);
+        // A GET route also gets the issue's query keys, whether it reads them or not. (Anonymous
+        // requests to a route that needs a login stop at the session guard, before any field is
+        // read: they get every other case below, not each field.)
+        const fields = new Set(who === 'anon' && !route.isPublic ? [] : isPost ? route.body : route.query);
+        if (!isPost && fields.size) for (const k of ['sort', 'notice', 'error', 'page', 'q']) fields.add(k);
         for (const field of fields) {
           for (const { label, fragment } of fieldFragments(field)) {
             if (isPost) add(`body ${field}=${label}`, async () => ({ method: 'POST', path, cookie: id.cookie, body: await withBody(fragment, field) }));
@@ -653,6 +655,12 @@ describe('hostile input on every route (issue 10)', () => {
             body: await withBody(''),
           }));
           add('megabyte body', async () => ({ method: 'POST', path, cookie: id.cookie, body: await withBody(`filler=${MEGABYTE}`) }));
+          add('2,100 fields', async () => ({
+            method: 'POST',
+            path,
+            cookie: id.cookie,
+            body: await withBody(Array.from({ length: 2100 }, (_, i) => `f${i}=1`).join('&')),
+          }));
         }
         // Unknown and unusual methods.
         for (const method of ODD_METHODS)
@@ -754,14 +762,16 @@ describe('hostile input on every route (issue 10)', () => {
         );
         if (answers.some((a) => a.status < 400)) formCache.clear();
         if ((await snapshot()) === start || answers.every((a) => a.status < 400)) continue;
-        for (const c of batch) {
-          const one = await snapshot();
+        // Something in the batch was saved: replay its refused requests alone, each against its own snapshot.
+        let current = await snapshot();
+        for (const c of batch.filter((_, j) => answers[j].status >= 400)) {
           const sent = await c.build();
           const res = await request(sent);
           check(c, sent, res);
-          if (res.status >= 400 && (await snapshot()) !== one)
-            failures.push(`${c.who} ${c.route.path} [${c.label}]: refused with ${res.status} but changed the data`);
+          const after = await snapshot();
+          if (res.status >= 400 && after !== current) failures.push(`${c.who} ${c.route.path} [${c.label}]: refused with ${res.status} but changed the data`);
           if (res.status < 400) formCache.clear();
+          current = after;
         }
       }
       if (!(await stillLoggedIn())) await logIn();
