@@ -288,6 +288,10 @@ const PARAM_VALUES = ['2147483648', '9223372036854775808', '-1', '0', '1e3', 'ab
 
 const ODD_METHODS = ['PROPFIND', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'HEAD', 'SEARCH'];
 
+/** A heading and a paragraph saying what happened, or a form shown again with its message (an alert, a message beside a field). */
+const SAYS_WHY = /<h1\b[^>]*>[\s\S]*?<\/h1>\s*(<\/div>\s*)?<p\b[^>]*>\s*[^\s<]|role="alert"|class="error-text"/;
+/<h1\b[\s\S]*(<section class="page narrow">[\s\S]*<p>\S|role="alert"|class="error-text")|<section class="page narrow">\s*<h1>[^<]+<\/h1>\s*<p>\S/;
+
 const STACK_TRACE = /\bError:|\n\s+at \S+ \(|at .+:\d+:\d+\)/;
 
 // ---------------------------------------------------------------------------------------------
@@ -727,6 +731,9 @@ describe('hostile input on every route (issue 10)', () => {
       if (res.status === 0) failures.push(`${what}: no answer (${res.error})`);
       else if (res.status >= 500) failures.push(`${what}: ${res.status}`);
       else if (STACK_TRACE.test(res.text)) failures.push(`${what}: stack trace or "Error:" in the body`);
+      // A refusal by the app (not by Node's HTTP parser) is a page that says what happened.
+      else if (res.status >= 400 && res.headers['x-request-id'] && sent.method !== 'HEAD' && !SAYS_WHY.test(res.text))
+        failures.push(`${what}: ${res.status} without a page saying why`);
     };
 
     // Requests that cannot write (no POST, or a POST the session guard stops) go in parallel and
