@@ -5,6 +5,7 @@ import session from 'express-session';
 import type pg from 'pg';
 import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
+import { decodeCookieValue } from './csrf.js';
 import type { SessionPrincipal } from './session.serializer.js';
 
 /** Renew the idle timer at most this often, so a page view does not write the session every time. */
@@ -49,7 +50,7 @@ export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHand
         .filter((part) => {
           const [key, value = ''] = part.trim().split('=');
           if (key !== name) return true;
-          const mine = decodeURIComponent(value).startsWith(`s:${req.tenant!.id}.`);
+          const mine = !!decodeCookieValue(value)?.startsWith(`s:${req.tenant!.id}.`);
           hasSession ||= mine;
           return mine;
         })
