@@ -7,7 +7,7 @@ import { AppModule } from './app.module.js';
 import { DevLogger, JsonLogger } from './common/app-logger.js';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
-import { migrate, openDatabase, type Database } from './database/database.js';
+import { DatabaseUnavailableError, migrate, openDatabase, waitForDatabase, type Database } from './database/database.js';
 import { seedDemo } from './tenancy/demo-seed.js';
 
 /** Starts the server on a validated configuration; main.ts loads this module only once the configuration is good. */
@@ -37,6 +37,8 @@ export async function runServer(config: AppConfig): Promise<void> {
     });
   }
   try {
+    const { startTimeoutSeconds: timeoutSeconds, connectTimeoutMs } = config.database;
+    await waitForDatabase(db.url, { timeoutSeconds, connectTimeoutMs, log: (line) => logger.warn(line) });
     await migrate(db.url, (line) => logger.log(line));
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, db.url), {
       bodyParser: false,
@@ -59,6 +61,7 @@ export async function runServer(config: AppConfig): Promise<void> {
     if (demo) console.log(`Open ${config.tenantOrigin('demo')}/login`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`Port ${config.port} is already in use; stop the other program or set PORT.`);
+    else if (err instanceof DatabaseUnavailableError) console.error(`Database error: ${err.message}`);
     else logger.error((err as Error).stack ?? String(err));
     await stop(1);
   }
