@@ -1,0 +1,208 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPLICATION_NAME } from '../src/database/connection-options.js';
+import { ensureDatabase, migrate, waitForDatabase, withDatabase } from '../src/database/database.js';
+import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from '../src/database/embedded-postgres.js';
+import { tenantFactory, userFactory, type TestTenant } from './support/factories.js';
+import { agentFor, login, submitForm, type Agent } from './support/http.js';
+import { TestSmtp } from './support/smtp.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * Database faults on a PostgreSQL this file owns (the shared test cluster is never touched): its
+ * backends terminated, the server stopped for seconds, a table locked. Timeouts are short here so
+ * the bounds are measurable; production defaults are in the README.
+ */
+const TIMEOUTS = { DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1500', DATABASE_LOCK_TIMEOUT_MS: '700' };
+const BOUND_MS = 1500 + 1000; // the longest timeout, plus room for a busy machine
+
+const logged: string[] = [];
+const capture = (m: unknown) => void logged.push(String(m));
+Logger.overrideLogger({ log: capture, error: capture, warn: capture, debug: capture, verbose: capture });
+const outageLines = () => logged.filter((l) => /Database unavailable|Database available again/.test(l));
+
+let dir: string;
+let port: number;
+let cluster: EmbeddedCluster | undefined;
+let databaseUrl: string;
+let t: TestApp;
+let smtp: TestSmtp;
+let acme: TestTenant;
+let admin: Agent;
+
+const startCluster = async () => (cluster = await startEmbeddedPostgres(join(dir, 'postgres'), { fast: true, port }));
+const stopCluster = async () => {
+  await cluster?.stop();
+  cluster = undefined;
+};
+
+/** One statement as the cluster's superuser, on a connection of its own. */
+async function asSuperuser<T extends pg.QueryResultRow>(text: string, database = 'erp'): Promise<pg.QueryResult<T>> {
+  const client = new pg.Client({ connectionString: withDatabase(cluster!.url, database) });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await client.query<T>(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Timed GETs in a loop until `stop` resolves; every answer is kept. */
+async function traffic(agent: Agent, paths: string[], stop: Promise<unknown>) {
+  const answers: { path: string; status: number; ms: number }[] = [];
+  let done = false;
+  void stop.finally(() => (done = true));
+  const lane = async (path: string) => {
+    while (!done) {
+      const started = Date.now();
+      const res = await agent.get(path);
+      answers.push({ path, status: res.status, ms: Date.now() - started });
+    }
+  };
+  await Promise.all(paths.map(lane));
+  return answers;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'erp-outage-'));
+  chmodSync(dir, 0o755); // the postgres user (when we are root) must enter it
+  port = await freePort();
+  await startCluster();
+  await ensureDatabase(cluster!.url, 'erp');
+  databaseUrl = withDatabase(cluster!.url, 'erp');
+  await migrate(databaseUrl);
+  smtp = await TestSmtp.start({ listen: false });
+  t = await createTestApp({ databaseUrl, env: { ...TIMEOUTS, SMTP_URL: smtp.url, MAIL_LEASE_SECONDS: '5' } });
+  acme = await tenantFactory(t, { displayName: 'Acme Corp' });
+  admin = (await login(t, acme.host, acme.admin.login, acme.admin.password)).agent;
+  expect((await admin.get('/')).status).toBe(200);
+});
+
+afterAll(async () => {
+  await t?.close().catch(() => undefined);
+  await smtp?.stop();
+  await stopCluster();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a database fault never takes the app down', () => {
+  it('survives the termination of all its backends mid-traffic; the next requests succeed', async () => {
+    const terminated: number[] = [];
+    const cut = (async () => {
+      for (let i = 0; i < 3; i++) {
+        await sleep(300);
+        const res = await asSuperuser<{ done: boolean }>(
+          `select pg_terminate_backend(pid) as done from pg_stat_activity where application_name = '${APPLICATION_NAME}'`,
+        );
+        terminated.push(res.rows.filter((r) => r.done).length);
+      }
+      await sleep(200);
+    })();
+    const answers = await traffic(admin, ['/', '/security/users', '/', '/security/users'], cut);
+    expect(terminated.reduce((a, b) => a + b)).toBeGreaterThan(0);
+    expect(answers.length).toBeGreaterThan(10);
+    for (const a of answers) expect([200, 503], `${a.path} answered ${a.status}`).toContain(a.status);
+    for (let i = 0; i < 5; i++) expect((await admin.get('/security/users')).status).toBe(200);
+    expect((await agentFor(t, acme.host).get('/health/ready')).status).toBe(200);
+  });
+
+  it('stopped for 5 s: 503 for logged-in pages within the timeout, the login page still 200; afterwards the same session works and a queued invitation goes out once', async () => {
+    const invitee = await userFactory(t.db, acme, { userType: 'Invitation Internal (No login)', roles: ['Worker'], password: null });
+    const queued = await submitForm(admin, `/security/users/${invitee.id}/invitations/new`, `/security/users/${invitee.id}/invitations`, {});
+    expect(queued.status).toBe(303);
+    const status = async () => (await t.db.query<{ status: string }>('select status from invitation where user_id = $1', [invitee.id])).rows[0]?.status;
+    await expect.poll(status, { timeout: 10_000 }).toBe('failed'); // SMTP is down: the mail waits in the queue
+    logged.length = 0;
+
+    await stopCluster();
+    const down = Date.now();
+    const anonymous = agentFor(t, acme.host);
+    const during = await traffic(admin, ['/', '/security/users'], sleep(1500));
+    for (const a of during) {
+      expect(a.status, `${a.path} while down`).toBe(503);
+      expect(a.ms).toBeLessThan(BOUND_MS);
+    }
+    const page = await admin.get('/security/users');
+    expect(page.status).toBe(503);
+    expect(page.headers['retry-after']).toMatch(/^\d+$/);
+    expect(page.text).toContain('temporarily unavailable, try again in a moment');
+    expect(page.text).not.toMatch(/at .+\(|Error:/);
+    const loginPage = await anonymous.get('/login');
+    expect(loginPage.status).toBe(200);
+    expect(loginPage.text).toContain('Acme Corp');
+    expect((await anonymous.get('/assets/css/app.css')).status).toBe(200);
+    expect((await anonymous.get('/health/live')).status).toBe(200);
+    expect((await anonymous.get('/health/ready')).status).toBe(503);
+    // A login typed during the outage comes back with what was typed and the reason.
+    const typed = await submitForm(anonymous, '/login', '/login', { login: acme.admin.login, password: acme.admin.password });
+    expect(typed.status).toBe(503);
+    expect(typed.text).toContain(`value="${acme.admin.login}"`);
+    expect(typed.text).toContain('temporarily unavailable, try again in a moment');
+
+    await smtp.listen(); // SMTP is back while the database is not: nothing can be claimed yet
+    await sleep(5000 - (Date.now() - down));
+    await startCluster();
+
+    await expect.poll(async () => (await anonymous.get('/health/ready')).status, { timeout: 10_000, interval: 200 }).toBe(200);
+    const home = await admin.get('/');
+    expect(home.status).toBe(200);
+    expect(home.text).toContain('Acme Corp');
+    await smtp.waitFor(1, 20_000);
+    await expect.poll(status, { timeout: 10_000 }).toBe('sent');
+    await sleep(1000);
+    expect(smtp.to(invitee.email!)).toHaveLength(1);
+    expect(smtp.messages).toHaveLength(1);
+    await expect.poll(outageLines, { timeout: 5000 }).toHaveLength(2);
+    expect(outageLines()[0]).toMatch(/Database unavailable/);
+    expect(outageLines()[1]).toMatch(/Database available again/);
+  });
+
+  it('answers 503 in bounded time while app_user is locked longer than the statement timeout, then all is normal', async () => {
+    const locker = new pg.Client({ connectionString: withDatabase(cluster!.url, 'erp') });
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('lock table app_user in access exclusive mode');
+    const released = sleep(3000).then(() => locker.query('rollback'));
+    const during = await traffic(admin, ['/', '/security/users'], sleep(2000));
+    await released;
+    await locker.end();
+    expect(during.length).toBeGreaterThan(1);
+    for (const a of during) {
+      expect(a.status, `${a.path} while locked`).toBe(503);
+      expect(a.ms).toBeLessThan(BOUND_MS);
+    }
+    expect((await agentFor(t, acme.host).get('/login')).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await admin.get('/security/users')).status).toBe(200);
+  });
+});
+
+describe('the start of the app', () => {
+  it('waits for an unreachable database with one line per try, and carries on when it answers', async () => {
+    await stopCluster();
+    const lines: string[] = [];
+    const back = sleep(1500).then(startCluster);
+    const wait = waitForDatabase(databaseUrl, { timeoutSeconds: 20, connectTimeoutMs: 1000, log: (l) => lines.push(l) });
+    await back;
+    await wait;
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    for (const line of lines) expect(line).toMatch(/^Database at 127\.0\.0\.1:\d+\/erp not reachable \(.*ECONNREFUSED.*\); attempt \d+, trying again in/);
+  });
+
+  it('gives up after the start timeout with a message that says what to check', async () => {
+    const lines: string[] = [];
+    const nothing = `postgres://postgres:x@127.0.0.1:${await freePort()}/erp`;
+    const started = Date.now();
+    await expect(waitForDatabase(nothing, { timeoutSeconds: 1, connectTimeoutMs: 500, log: (l) => lines.push(l) })).rejects.toThrow(
+      /did not answer within 1 s .*Check DATABASE_URL and that PostgreSQL is running/,
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+  });
+});
