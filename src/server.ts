@@ -36,6 +36,20 @@ export async function runServer(config: AppConfig): Promise<void> {
         );
     });
   }
+  // The embedded PostgreSQL this process owns is restarted when it dies; if it cannot be, the app stops.
+  db.watch(
+    (line) => logger.warn(line),
+    (message) => {
+      console.error(`Database error: ${message}`);
+      setTimeout(() => process.exit(1), DRAIN_MS).unref();
+      drain(app?.getHttpServer())
+        .then(() => app?.close())
+        .then(
+          () => stop(1),
+          () => stop(1),
+        );
+    },
+  );
   try {
     const { startTimeoutSeconds: timeoutSeconds, connectTimeoutMs } = config.database;
     await waitForDatabase(db.url, { timeoutSeconds, connectTimeoutMs, log: (line) => logger.warn(line) });

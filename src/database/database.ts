@@ -6,12 +6,15 @@ import type { AppConfig } from '../config/app-config.js';
 import { ormConfig } from '../config/mikro-orm.config.js';
 import { describeDatabaseError, isDatabaseUnavailable } from './db-errors.js';
 import { clusterLocation, startEmbeddedPostgres } from './embedded-postgres.js';
+import { watchEmbeddedPostgres, type Watchdog } from './embedded-watchdog.js';
 
 export interface Database {
   url: string;
   embedded: boolean;
   /** Stops the embedded server when this process owns it; a no-op otherwise. */
   stop(): Promise<void>;
+  /** Keeps the embedded server this process owns running (restarting it when it dies); a no-op otherwise. */
+  watch(log: (line: string) => void, giveUp: (message: string) => void): void;
 }
 
 const DB_NAME = 'erp';
@@ -22,17 +25,25 @@ const DB_NAME = 'erp';
  * the command line only joins a running one, or starts and stops its own.
  */
 export async function openDatabase(config: AppConfig, role: 'server' | 'cli', log: (line: string) => void = () => undefined): Promise<Database> {
-  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined, watch: () => undefined };
 
   const pidFile = join(config.dataDir, 'server.pid');
   const otherServer = role === 'server' && liveServer(pidFile);
-  const cluster = await startEmbeddedPostgres(clusterLocation(config.dataDir, config.dataDirChosen, log), { log, adopt: role === 'server' && !otherServer });
+  const dir = clusterLocation(config.dataDir, config.dataDirChosen, log);
+  const cluster = await startEmbeddedPostgres(dir, { log, adopt: role === 'server' && !otherServer });
   if (await ensureDatabase(cluster.url, DB_NAME)) log(`Created the database "${DB_NAME}".`);
   if (role === 'server' && !otherServer) writeFileSync(pidFile, String(process.pid));
+  let watchdog: Watchdog | undefined;
   return {
     url: withDatabase(cluster.url, DB_NAME),
     embedded: true,
+    watch(log, giveUp) {
+      if (role === 'server' && cluster.owned && !watchdog) {
+        watchdog = watchEmbeddedPostgres(dir, Number(new URL(cluster.url).port), log, giveUp);
+      }
+    },
     async stop() {
+      await watchdog?.stop();
       await cluster.stop();
       if (role === 'server' && readPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
     },

@@ -210,7 +210,7 @@ async function initdb(dir: string, password: string, bin: Binaries, ids: Ids): P
 }
 
 /** Port of a live server on this data folder, read from its lock file, or undefined. */
-function runningPort(dir: string): number | undefined {
+export function runningPort(dir: string): number | undefined {
   const lock = readLock(dir);
   if (!lock || !isPostgresProcess(lock.pid)) return undefined;
   return lock.port;
