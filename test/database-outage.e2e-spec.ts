@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { APPLICATION_NAME } from '../src/database/connection-options.js';
+import { PG_POOL } from '../src/database/database.module.js';
+import { TenantsService } from '../src/tenancy/tenants.service.js';
 import { ensureDatabase, migrate, waitForDatabase, withDatabase } from '../src/database/database.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from '../src/database/embedded-postgres.js';
 import { tenantFactory, userFactory, type TestTenant } from './support/factories.js';
@@ -93,6 +96,14 @@ afterAll(async () => {
 });
 
 describe('a database fault never takes the app down', () => {
+  it('gives every connection of both pools the configured timeouts', async () => {
+    const settings = `select current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock,
+      current_setting('idle_in_transaction_session_timeout') as idle, current_setting('application_name') as app`;
+    const expected = { statement: '1500ms', lock: '700ms', idle: '1min', app: APPLICATION_NAME };
+    expect((await t.app.get(EntityManager).getConnection().execute(settings))[0]).toEqual(expected);
+    expect((await t.app.get<pg.Pool>(PG_POOL).query(settings)).rows[0]).toEqual(expected);
+  });
+
   it('survives the termination of all its backends mid-traffic; the next requests succeed', async () => {
     const terminated: number[] = [];
     const cut = (async () => {
@@ -134,6 +145,9 @@ describe('a database fault never takes the app down', () => {
     expect(page.headers['retry-after']).toMatch(/^\d+$/);
     expect(page.text).toContain('temporarily unavailable, try again in a moment');
     expect(page.text).not.toMatch(/at .+\(|Error:/);
+    // As if the instance lookup's cache had run out: the known instance is still served from it.
+    const cache = (t.app.get(TenantsService) as unknown as { cache: Map<string, { until: number }> }).cache;
+    cache.get(acme.name)!.until = 0;
     const loginPage = await anonymous.get('/login');
     expect(loginPage.status).toBe(200);
     expect(loginPage.text).toContain('Acme Corp');
@@ -162,6 +176,7 @@ describe('a database fault never takes the app down', () => {
     await expect.poll(outageLines, { timeout: 5000 }).toHaveLength(2);
     expect(outageLines()[0]).toMatch(/Database unavailable/);
     expect(outageLines()[1]).toMatch(/Database available again/);
+    expect(logged.filter((l) => /\n\s+at /.test(l))).toEqual([]); // no stack traces
   });
 
   it('answers 503 in bounded time while app_user is locked longer than the statement timeout, then all is normal', async () => {
