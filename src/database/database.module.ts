@@ -3,7 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import pg from 'pg';
 import type { DatabaseTimeouts } from '../config/app-config.js';
 import { ormConfig } from '../config/mikro-orm.config.js';
-import { ormDriverOptions, pgSessionOptions } from './connection-options.js';
+import { ormDriverOptions, pgSessionOptions, queryTimeoutMs } from './connection-options.js';
 import { DatabaseStatus } from './database-status.js';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -32,7 +32,7 @@ export class DatabaseModule implements OnApplicationShutdown {
           inject: [DatabaseStatus],
           useFactory: (status: DatabaseStatus) => {
             // query_timeout: a query on a connection that stopped answering fails, and the pool drops that connection.
-            const pool = new pg.Pool({ connectionString: url, max: 5, ...pgSessionOptions(timeouts), query_timeout: timeouts.statementTimeoutMs + 1000 });
+            const pool = new pg.Pool({ connectionString: url, max: 5, ...pgSessionOptions(timeouts), query_timeout: queryTimeoutMs(timeouts) });
             pool.on('error', (err) => status.report(err) || new Logger('Database').warn(`Session pool: ${err.message}`));
             const probe: pg.QueryConfig = Object.assign({ text: 'select 1' }, { query_timeout: timeouts.connectTimeoutMs });
             status.useProbe(() => pool.query(probe));
