@@ -1,12 +1,14 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { APPLICATION_NAME } from '../src/database/connection-options.js';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { ormConfig } from '../src/config/mikro-orm.config.js';
+import { APPLICATION_NAME, ormDriverOptions } from '../src/database/connection-options.js';
 import { PG_POOL } from '../src/database/database.module.js';
+import { DatabaseStatus } from '../src/database/database-status.js';
 import { TenantsService } from '../src/tenancy/tenants.service.js';
 import { ensureDatabase, migrate, waitForDatabase, withDatabase } from '../src/database/database.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from '../src/database/embedded-postgres.js';
@@ -63,12 +65,27 @@ async function traffic(agent: Agent, paths: string[], stop: Promise<unknown>) {
   const lane = async (path: string) => {
     while (!done) {
       const started = Date.now();
-      const res = await agent.get(path);
+      const res = await agent.get(path).timeout(15_000); // a hang fails the test instead of stalling it
       answers.push({ path, status: res.status, ms: Date.now() - started });
     }
   };
   await Promise.all(paths.map(lane));
   return answers;
+}
+
+/** The postmaster of this file's cluster and every process it started. */
+function postgresProcesses(): number[] {
+  const postmaster = Number(readFileSync(join(dir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    });
+  return [postmaster, ...children.map(Number)];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,6 +139,7 @@ describe('a database fault never takes the app down', () => {
     for (const a of answers) expect([200, 503], `${a.path} answered ${a.status}`).toContain(a.status);
     for (let i = 0; i < 5; i++) expect((await admin.get('/security/users')).status).toBe(200);
     expect((await agentFor(t, acme.host).get('/health/ready')).status).toBe(200);
+    await expect.poll(() => t.app.get(DatabaseStatus).available, { timeout: 5000 }).toBe(true); // the outage is over
   });
 
   it('stopped for 5 s: 503 for logged-in pages within the timeout, the login page still 200; afterwards the same session works and a queued invitation goes out once', async () => {
@@ -130,6 +148,7 @@ describe('a database fault never takes the app down', () => {
     expect(queued.status).toBe(303);
     const status = async () => (await t.db.query<{ status: string }>('select status from invitation where user_id = $1', [invitee.id])).rows[0]?.status;
     await expect.poll(status, { timeout: 10_000 }).toBe('failed'); // SMTP is down: the mail waits in the queue
+    await expect.poll(() => t.app.get(DatabaseStatus).available, { timeout: 5000 }).toBe(true);
     logged.length = 0;
 
     await stopCluster();
@@ -195,6 +214,49 @@ describe('a database fault never takes the app down', () => {
     }
     expect((await agentFor(t, acme.host).get('/login')).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await admin.get('/security/users')).status).toBe(200);
+  });
+});
+
+describe('a frozen database server', () => {
+  it('answers 503 within the query timeout while every PostgreSQL process is stopped (SIGSTOP), and is normal after SIGCONT', async () => {
+    // The app's ORM settings on a pool of one connection, opened before the freeze, which will leave it hanging.
+    const single = await MikroORM.init({ ...ormConfig(databaseUrl), driverOptions: ormDriverOptions(t.config.database), pool: { min: 0, max: 1 } });
+    const connection = single.em.getConnection();
+    await connection.execute('select 1');
+    const pids = postgresProcesses();
+    expect(pids.length).toBeGreaterThan(3);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    let during;
+    const timed = async (query: Promise<unknown>) => {
+      const started = Date.now();
+      const error = await query.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      return { error: String(error), ms: Date.now() - started };
+    };
+    let orm: { error: string; ms: number }[] = [];
+    try {
+      // The second query runs after the first gave up: it must not be handed the connection still stuck in the first.
+      // (knex pool of one: reusing it would wait behind the first query; dropping it means a new connection, which cannot open.)
+      const queries = (async () => [await timed(connection.execute('select 1')), await timed(connection.execute('select 1'))])();
+      during = await traffic(admin, ['/', '/security/users'], sleep(4500));
+      orm = await queries;
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      await single.close(true);
+    }
+    expect(during.length).toBeGreaterThan(1);
+    for (const a of during) {
+      expect(a.status, `${a.path} while frozen`).toBe(503);
+      expect(a.ms).toBeLessThan(1500 + 1000 + 1500); // statement + connect timeout (the query timeout), plus room
+    }
+    expect(orm[0].error).toMatch(/Query read timeout/); // the ORM's query gave up too, rather than wait for the server
+    expect(orm[0].ms).toBeLessThan(1500 + 1000 + 1500);
+    expect(orm[1].error).toMatch(/connection timeout|Timeout acquiring a connection/); // a new connection was tried, and timed out
+    expect(orm[1].ms).toBeLessThan(1000 + 1500);
+    await expect.poll(async () => (await admin.get('/security/users')).status, { timeout: 10_000, interval: 200 }).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await admin.get('/')).status).toBe(200);
   });
 });
 
