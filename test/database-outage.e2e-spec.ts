@@ -1,19 +1,14 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { ormConfig } from '../src/config/mikro-orm.config.js';
-import { APPLICATION_NAME, ormDriverOptions } from '../src/database/connection-options.js';
+import { APPLICATION_NAME } from '../src/database/connection-options.js';
 import { PG_POOL } from '../src/database/database.module.js';
 import { DatabaseStatus } from '../src/database/database-status.js';
 import { TenantsService } from '../src/tenancy/tenants.service.js';
-import { ensureDatabase, migrate, waitForDatabase, withDatabase } from '../src/database/database.js';
-import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from '../src/database/embedded-postgres.js';
 import { tenantFactory, userFactory, type TestTenant } from './support/factories.js';
 import { agentFor, login, submitForm, type Agent } from './support/http.js';
+import { OwnCluster, sleep, traffic } from './support/own-cluster.js';
 import { TestSmtp } from './support/smtp.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -30,76 +25,16 @@ const capture = (m: unknown) => void logged.push(String(m));
 Logger.overrideLogger({ log: capture, error: capture, warn: capture, debug: capture, verbose: capture });
 const outageLines = () => logged.filter((l) => /Database unavailable|Database available again/.test(l));
 
-let dir: string;
-let port: number;
-let cluster: EmbeddedCluster | undefined;
-let databaseUrl: string;
+let cluster: OwnCluster;
 let t: TestApp;
 let smtp: TestSmtp;
 let acme: TestTenant;
 let admin: Agent;
 
-const startCluster = async () => (cluster = await startEmbeddedPostgres(join(dir, 'postgres'), { fast: true, port }));
-const stopCluster = async () => {
-  await cluster?.stop();
-  cluster = undefined;
-};
-
-/** One statement as the cluster's superuser, on a connection of its own. */
-async function asSuperuser<T extends pg.QueryResultRow>(text: string, database = 'erp'): Promise<pg.QueryResult<T>> {
-  const client = new pg.Client({ connectionString: withDatabase(cluster!.url, database) });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await client.query<T>(text);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Timed GETs in a loop until `stop` resolves; every answer is kept. */
-async function traffic(agent: Agent, paths: string[], stop: Promise<unknown>) {
-  const answers: { path: string; status: number; ms: number }[] = [];
-  let done = false;
-  void stop.finally(() => (done = true));
-  const lane = async (path: string) => {
-    while (!done) {
-      const started = Date.now();
-      const res = await agent.get(path).timeout(15_000); // a hang fails the test instead of stalling it
-      answers.push({ path, status: res.status, ms: Date.now() - started });
-    }
-  };
-  await Promise.all(paths.map(lane));
-  return answers;
-}
-
-/** The postmaster of this file's cluster and every process it started. */
-function postgresProcesses(): number[] {
-  const postmaster = Number(readFileSync(join(dir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === postmaster;
-      } catch {
-        return false;
-      }
-    });
-  return [postmaster, ...children.map(Number)];
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'erp-outage-'));
-  chmodSync(dir, 0o755); // the postgres user (when we are root) must enter it
-  port = await freePort();
-  await startCluster();
-  await ensureDatabase(cluster!.url, 'erp');
-  databaseUrl = withDatabase(cluster!.url, 'erp');
-  await migrate(databaseUrl);
+  cluster = await OwnCluster.create();
   smtp = await TestSmtp.start({ listen: false });
-  t = await createTestApp({ databaseUrl, env: { ...TIMEOUTS, SMTP_URL: smtp.url, MAIL_LEASE_SECONDS: '5' } });
+  t = await createTestApp({ databaseUrl: cluster.databaseUrl, env: { ...TIMEOUTS, SMTP_URL: smtp.url, MAIL_LEASE_SECONDS: '5' } });
   acme = await tenantFactory(t, { displayName: 'Acme Corp' });
   admin = (await login(t, acme.host, acme.admin.login, acme.admin.password)).agent;
   expect((await admin.get('/')).status).toBe(200);
@@ -108,8 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close().catch(() => undefined);
   await smtp?.stop();
-  await stopCluster();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.remove();
 });
 
 describe('a database fault never takes the app down', () => {
@@ -126,7 +60,7 @@ describe('a database fault never takes the app down', () => {
     const cut = (async () => {
       for (let i = 0; i < 3; i++) {
         await sleep(300);
-        const res = await asSuperuser<{ done: boolean }>(
+        const res = await cluster.superuser<{ done: boolean }>(
           `select pg_terminate_backend(pid) as done from pg_stat_activity where application_name = '${APPLICATION_NAME}'`,
         );
         terminated.push(res.rows.filter((r) => r.done).length);
@@ -151,7 +85,7 @@ describe('a database fault never takes the app down', () => {
     await expect.poll(() => t.app.get(DatabaseStatus).available, { timeout: 5000 }).toBe(true);
     logged.length = 0;
 
-    await stopCluster();
+    await cluster.stop();
     const down = Date.now();
     const anonymous = agentFor(t, acme.host);
     const during = await traffic(admin, ['/', '/security/users'], sleep(1500));
@@ -181,7 +115,7 @@ describe('a database fault never takes the app down', () => {
 
     await smtp.listen(); // SMTP is back while the database is not: nothing can be claimed yet
     await sleep(5000 - (Date.now() - down));
-    await startCluster();
+    await cluster.start();
 
     await expect.poll(async () => (await anonymous.get('/health/ready')).status, { timeout: 10_000, interval: 200 }).toBe(200);
     const home = await admin.get('/');
@@ -199,7 +133,7 @@ describe('a database fault never takes the app down', () => {
   });
 
   it('answers 503 in bounded time while app_user is locked longer than the statement timeout, then all is normal', async () => {
-    const locker = new pg.Client({ connectionString: withDatabase(cluster!.url, 'erp') });
+    const locker = new pg.Client({ connectionString: cluster.databaseUrl });
     await locker.connect();
     await locker.query('begin');
     await locker.query('lock table app_user in access exclusive mode');
@@ -214,72 +148,5 @@ describe('a database fault never takes the app down', () => {
     }
     expect((await agentFor(t, acme.host).get('/login')).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await admin.get('/security/users')).status).toBe(200);
-  });
-});
-
-describe('a frozen database server', () => {
-  it('answers 503 within the query timeout while every PostgreSQL process is stopped (SIGSTOP), and is normal after SIGCONT', async () => {
-    // The app's ORM settings on a pool of one connection, opened before the freeze, which will leave it hanging.
-    const single = await MikroORM.init({ ...ormConfig(databaseUrl), driverOptions: ormDriverOptions(t.config.database), pool: { min: 0, max: 1 } });
-    const connection = single.em.getConnection();
-    await connection.execute('select 1');
-    const pids = postgresProcesses();
-    expect(pids.length).toBeGreaterThan(3);
-    for (const pid of pids) process.kill(pid, 'SIGSTOP');
-    let during;
-    const timed = async (query: Promise<unknown>) => {
-      const started = Date.now();
-      const error = await query.then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      return { error: String(error), ms: Date.now() - started };
-    };
-    let orm: { error: string; ms: number }[] = [];
-    try {
-      // The second query runs after the first gave up: it must not be handed the connection still stuck in the first.
-      // (knex pool of one: reusing it would wait behind the first query; dropping it means a new connection, which cannot open.)
-      const queries = (async () => [await timed(connection.execute('select 1')), await timed(connection.execute('select 1'))])();
-      during = await traffic(admin, ['/', '/security/users'], sleep(4500));
-      orm = await queries;
-    } finally {
-      for (const pid of pids) process.kill(pid, 'SIGCONT');
-      await single.close(true);
-    }
-    expect(during.length).toBeGreaterThan(1);
-    for (const a of during) {
-      expect(a.status, `${a.path} while frozen`).toBe(503);
-      expect(a.ms).toBeLessThan(1500 + 1000 + 1500); // statement + connect timeout (the query timeout), plus room
-    }
-    expect(orm[0].error).toMatch(/Query read timeout/); // the ORM's query gave up too, rather than wait for the server
-    expect(orm[0].ms).toBeLessThan(1500 + 1000 + 1500);
-    expect(orm[1].error).toMatch(/connection timeout|Timeout acquiring a connection/); // a new connection was tried, and timed out
-    expect(orm[1].ms).toBeLessThan(1000 + 1500);
-    await expect.poll(async () => (await admin.get('/security/users')).status, { timeout: 10_000, interval: 200 }).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await admin.get('/')).status).toBe(200);
-  });
-});
-
-describe('the start of the app', () => {
-  it('waits for an unreachable database with one line per try, and carries on when it answers', async () => {
-    await stopCluster();
-    const lines: string[] = [];
-    const back = sleep(1500).then(startCluster);
-    const wait = waitForDatabase(databaseUrl, { timeoutSeconds: 20, connectTimeoutMs: 1000, log: (l) => lines.push(l) });
-    await back;
-    await wait;
-    expect(lines.length).toBeGreaterThanOrEqual(1);
-    for (const line of lines) expect(line).toMatch(/^Database at 127\.0\.0\.1:\d+\/erp not reachable \(.*ECONNREFUSED.*\); attempt \d+, trying again in/);
-  });
-
-  it('gives up after the start timeout with a message that says what to check', async () => {
-    const lines: string[] = [];
-    const nothing = `postgres://postgres:x@127.0.0.1:${await freePort()}/erp`;
-    const started = Date.now();
-    await expect(waitForDatabase(nothing, { timeoutSeconds: 1, connectTimeoutMs: 500, log: (l) => lines.push(l) })).rejects.toThrow(
-      /did not answer within 1 s .*Check DATABASE_URL and that PostgreSQL is running/,
-    );
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(lines.length).toBeGreaterThanOrEqual(1);
   });
 });
