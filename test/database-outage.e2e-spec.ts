@@ -132,6 +132,26 @@ describe('a database fault never takes the app down', () => {
     expect(logged.filter((l) => /\n\s+at /.test(l))).toEqual([]); // no stack traces
   });
 
+  it('records a mail that SMTP accepted while the database was down once it is back, and never sends it again', async () => {
+    const invitee = await userFactory(t.db, acme, { userType: 'Invitation Internal (No login)', roles: ['Worker'], password: null });
+    const status = async () => (await t.db.query<{ status: string }>('select status from invitation where user_id = $1', [invitee.id])).rows[0]?.status;
+    await smtp.listen(); // (a no-op when already listening)
+    const held = smtp.hold();
+    const queued = await submitForm(admin, `/security/users/${invitee.id}/invitations/new`, `/security/users/${invitee.id}/invitations`, {});
+    expect(queued.status).toBe(303);
+    await held.arrived; // the worker claimed the row and waits for SMTP's answer
+    const claimedAt = Date.now();
+    await cluster.stop();
+    held.release(); // SMTP accepts the mail while the database is down
+    await smtp.waitFor(smtp.messages.length + 1);
+    await sleep(2000);
+    await cluster.start();
+    await expect.poll(status, { timeout: 10_000, interval: 200 }).toBe('sent');
+    // Past the claim's lease (MAIL_LEASE_SECONDS=5 here): a row left 'sending' would have been claimed and sent again by now.
+    await sleep(Math.max(0, claimedAt + 7000 - Date.now()));
+    expect(smtp.to(invitee.email!)).toHaveLength(1);
+  });
+
   it('answers 503 in bounded time while app_user is locked longer than the statement timeout, then all is normal', async () => {
     const locker = new pg.Client({ connectionString: cluster.databaseUrl });
     await locker.connect();
