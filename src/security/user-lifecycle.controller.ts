@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Res } from '@nestjs/common';
+import { IdParam } from '../common/id-param.js';
 import type { Response } from 'express';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
@@ -23,12 +24,12 @@ export class UserLifecycleController {
   constructor(private readonly lifecycle: UserLifecycleService) {}
 
   @Get(':id/deactivate')
-  confirmDeactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  confirmDeactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @IdParam('id') id: number, @Res() res: Response) {
     return this.confirm(tenant, me, id, 'deactivate', res);
   }
 
   @Get(':id/reactivate')
-  confirmReactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  confirmReactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @IdParam('id') id: number, @Res() res: Response) {
     return this.confirm(tenant, me, id, 'reactivate', res);
   }
 
@@ -37,7 +38,7 @@ export class UserLifecycleController {
     @CurrentTenant() tenant: Tenant,
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() _form: CsrfOnlyDto,
     @Res() res: Response,
   ) {
@@ -49,7 +50,7 @@ export class UserLifecycleController {
     @CurrentTenant() tenant: Tenant,
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() _form: CsrfOnlyDto,
     @Res() res: Response,
   ) {
