@@ -132,6 +132,20 @@ export class InvitationsRepository {
     }));
   }
 
+  /** The latest invitation's state of each of these users who was ever invited (the users list: one index range per user). */
+  async latestStates(
+    tenantId: TenantId,
+    userIds: number[],
+  ): Promise<{ user_id: number; status: InvitationState; expires_at: Date | null; last_error: string | null }[]> {
+    const rows = await sql<{ user_id: number; status: InvitationState; expires_at: Date | null; last_error: string | null }>(
+      this.em,
+      `select distinct on (user_id) user_id, status, expires_at, last_error from invitation
+       where tenant_id = ? and user_id = any(?::int[]) order by user_id, id desc`,
+      [tenantId, pgArray(userIds)],
+    );
+    return rows.map((r) => ({ ...r, expires_at: asDate(r.expires_at) }));
+  }
+
   // ---- delivery (the invitation's mail composer): a claimed batch spans instances, so rows are (tenant, id) pairs ----
 
   async find(tenantId: TenantId, id: number): Promise<{ id: number; user_id: number; status: InvitationState } | undefined> {

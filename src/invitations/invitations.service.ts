@@ -155,6 +155,13 @@ export class InvitationsService {
   }
 
   /** One query for a page of users: each existing user of the instance gets an entry (status null when never invited). */
+  /** For a page of the users list: the badge of each user's latest invitation (users never invited are absent). */
+  async badgesOf(tenantId: TenantId, userIds: number[]): Promise<Map<number, { status: InvitationStatus; label: string; tone: string; error: string | null }>> {
+    const now = this.clock.now();
+    const rows = userIds.length ? await this.repo.latestStates(tenantId, userIds) : [];
+    return new Map(rows.map((row) => [row.user_id, { ...statusView(row, now), error: row.last_error }]));
+  }
+
   async latestByUser(tenantId: TenantId, userIds: number[]): Promise<Map<number, InvitationSummary>> {
     const map = new Map<number, InvitationSummary>();
     if (!userIds.length) return map;

@@ -42,7 +42,7 @@ export class UserListPresenter {
     // Past the counted matches of a broad search, Next stays while a full page came back.
     const page = more ? requestedPage : Math.min(requestedPage, pages);
     if (page !== requestedPage) ({ rows, total, more } = await fetch(page));
-    const latest = await this.invitations.latestByUser(
+    const badges = await this.invitations.badgesOf(
       tenantId,
       rows.map((r) => r.id),
     );
@@ -91,10 +91,9 @@ export class UserListPresenter {
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
       rows: rows.map((row) => {
-        const invitation = latest.get(row.id);
         return {
           ...row,
-          invitation: invitation?.status && { status: invitation.status, label: invitation.statusLabel, tone: invitation.tone, error: invitation.lastError },
+          invitation: badges.get(row.id),
           requested: !!row.invitation_requested_at,
         };
       }),
