@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { RENDER_UNAVAILABLE } from '../common/unavailable.js';
+import { renderLoginUnavailable } from './auth.exceptions.js';
 import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
 import { LocalStrategy } from './local.strategy.js';
+import { LoginThrottleRepository } from './login-throttle.repository.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -14,13 +17,15 @@ import { SessionSerializer } from './session.serializer.js';
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
   controllers: [AuthController],
-  exports: [AuthService, DeviceCookies, SessionsRepository],
+  exports: [AuthService, DeviceCookies, SessionsRepository, RENDER_UNAVAILABLE],
   providers: [
     AuthService,
     DeviceCookies,
     SessionsRepository,
     LocalStrategy,
     SessionSerializer,
+    LoginThrottleRepository,
+    { provide: RENDER_UNAVAILABLE, useValue: renderLoginUnavailable },
     LoginThrottleService,
     { provide: APP_GUARD, useClass: SessionGuard },
   ],

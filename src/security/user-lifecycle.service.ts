@@ -1,8 +1,9 @@
+import type { TenantId } from '../tenancy/tenant-id.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from '../users/session-user.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 import { LAST_SECURITY_USER_MESSAGE, LastSecurityUserError } from '../users/users.service.js';
 import { UsersRepository, type UserRecord } from '../users/users.repository.js';
@@ -27,7 +28,7 @@ export class UserLifecycleService {
     private readonly audit: AuditService,
   ) {}
 
-  async get(tenantId: number, id: number): Promise<UserRecord> {
+  async get(tenantId: TenantId, id: number): Promise<UserRecord> {
     const user = await this.users.findById(tenantId, id);
     if (!user) throw new NotFoundException();
     return user;
@@ -41,7 +42,7 @@ export class UserLifecycleService {
     return undefined;
   }
 
-  async run(tenantId: number, actor: SessionUser, id: number, action: LifecycleAction, ip: string): Promise<LifecycleResult> {
+  async run(tenantId: TenantId, actor: SessionUser, id: number, action: LifecycleAction, ip: string): Promise<LifecycleResult> {
     const user = await this.get(tenantId, id);
     const refusal = this.refusal(actor, user, action);
     const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id }, ip };

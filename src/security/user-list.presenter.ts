@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
 import { own } from '../common/own.js';
-import { statusView } from '../invitations/invitation-state.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
-import { SORT_COLUMNS, UsersRepository, type UserSort } from './users.repository.js';
+import { InvitationsService } from '../invitations/invitations.service.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
+import { SORT_COLUMNS, UserListRepository, type UserSort } from '../users/user-list.repository.js';
 
 export const PAGE_SIZE = 50;
 
@@ -14,12 +14,15 @@ const NOTICES: Record<string, string> = {
   ...INVITATION_MESSAGES,
 };
 
-/** The Users navigator: search, sort and paging read from the query string, so every view is a bookmarkable URL. */
+/**
+ * The Users navigator: search, sort and paging read from the query string, so every view is a
+ * bookmarkable URL. Users gives the page, Invitations the latest invitation of its users.
+ */
 @Injectable()
 export class UserListPresenter {
   constructor(
-    private readonly users: UsersRepository,
-    private readonly clock: Clock,
+    private readonly users: UserListRepository,
+    private readonly invitations: InvitationsService,
   ) {}
 
   /** A fixed message for a code in the URL; never echoes the URL's text. */
@@ -27,7 +30,7 @@ export class UserListPresenter {
     return own(NOTICES, code);
   }
 
-  async model(tenantId: number, query: Record<string, unknown>) {
+  async model(tenantId: TenantId, query: Record<string, unknown>) {
     const search = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
     const sort = (own(SORT_COLUMNS, query.sort) ? query.sort : 'login') as UserSort;
     const dir = query.dir === 'desc' ? 'desc' : 'asc';
@@ -39,7 +42,10 @@ export class UserListPresenter {
     // Past the counted matches of a broad search, Next stays while a full page came back.
     const page = more ? requestedPage : Math.min(requestedPage, pages);
     if (page !== requestedPage) ({ rows, total, more } = await fetch(page));
-    const now = this.clock.now();
+    const badges = await this.invitations.badgesOf(
+      tenantId,
+      rows.map((r) => r.id),
+    );
     const link = (changes: Record<string, string | number | undefined>) => {
       const params = new URLSearchParams();
       const merged = {
@@ -84,14 +90,13 @@ export class UserListPresenter {
       more,
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
-      rows: rows.map((row) => ({
-        ...row,
-        invitation: row.invitation_status && {
-          ...statusView({ status: row.invitation_status, expires_at: row.invitation_expires_at }, now),
-          error: row.invitation_error,
-        },
-        requested: !!row.invitation_requested_at,
-      })),
+      rows: rows.map((row) => {
+        return {
+          ...row,
+          invitation: badges.get(row.id),
+          requested: !!row.invitation_requested_at,
+        };
+      }),
     };
   }
 }

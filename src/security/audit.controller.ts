@@ -1,9 +1,10 @@
 import { Controller, Get, Render } from '@nestjs/common';
-import { CurrentTenant, RequirePermission } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
 import { own } from '../common/own.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { AuditService } from './audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 
 /** Readable names for the events of the audit log. */
 const EVENT_LABELS: Record<string, string> = {

@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { FieldErrors } from '../common/validate-form.js';
 import { formatDate } from '../common/views.js';
 import { confirmationOf, InvitationsService, type InvitationSummary } from '../invitations/invitations.service.js';
+import { GroupsService } from '../groups/groups.service.js';
 import { RolesRepository } from '../roles/roles.repository.js';
-import { USER_TYPES } from './user-type.js';
-import { UsersRepository, type UserRecord } from './users.repository.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
+import { USER_TYPES } from '../users/user-type.js';
+import type { UserRecord } from '../users/users.repository.js';
 
 /** What the form shows, whether it comes from the database or from a posted (maybe invalid) form. */
 export interface UserFormValues {
@@ -23,11 +25,11 @@ export interface FormState {
   focusRole?: boolean;
 }
 
-/** Builds the view model of the user form: values, role options, groups, invitation state, menus. */
+/** Builds the view model of the user form from Users, Roles, Groups and Invitations: values, role options, groups, invitation state, menus. */
 @Injectable()
 export class UserFormPresenter {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly groups: GroupsService,
     private readonly roles: RolesRepository,
     private readonly invitations: InvitationsService,
   ) {}
@@ -36,10 +38,10 @@ export class UserFormPresenter {
     return { login: user.login, name: user.name, email: user.email ?? '', userType: user.user_type, roles: user.role_ids.map(String), version: user.version };
   }
 
-  async model(tenantId: number, user: UserRecord | undefined, values: UserFormValues, state: FormState = {}) {
+  async model(tenantId: TenantId, user: UserRecord | undefined, values: UserFormValues, state: FormState = {}) {
     const [roleOptions, groups, latest] = await Promise.all([
       this.roles.options(tenantId),
-      user ? this.users.groupsOf(tenantId, user.id) : Promise.resolve([]),
+      user ? this.groups.groupsOf(tenantId, user.id) : Promise.resolve([]),
       user ? this.invitations.latestByUser(tenantId, [user.id]) : Promise.resolve(undefined),
     ]);
     const summary = user && latest?.get(user.id);

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
+import { Admin, type AdminRequest } from './admin-request.decorator.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
 import { IdParam } from '../common/id-param.js';
-import type { SessionUser } from '../common/request-context.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { BulkInvitationDto, CsrfOnlyDto } from './dto/invitation-forms.dto.js';
-import { InvitationsService } from './invitations.service.js';
+import { BulkInvitationDto, CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
+import { InvitationsService } from '../invitations/invitations.service.js';
 
 /** The administrator's invitation actions on /security/users; the user form and the users list link here. */
 @Controller('security/users')
@@ -22,28 +23,14 @@ export class InvitationsController {
   }
 
   @Post(':id/invitations')
-  async send(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @IdParam('id') id: number,
-    @Body() _form: CsrfOnlyDto,
-    @Res() res: Response,
-  ) {
-    const result = await this.invitations.send(tenant.id, me, id, ip);
+  async send(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    const result = await this.invitations.send(admin.tenantId, admin.me, id, admin.ip);
     res.redirect(303, `/security/users/${id}?${result.ok ? 'notice=invitation-queued' : `error=${result.code}`}`);
   }
 
   @Post(':id/invitations/revoke')
-  async revoke(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @IdParam('id') id: number,
-    @Body() _form: CsrfOnlyDto,
-    @Res() res: Response,
-  ) {
-    const revoked = await this.invitations.revoke(tenant.id, me, id, ip);
+  async revoke(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    const revoked = await this.invitations.revoke(admin.tenantId, admin.me, id, admin.ip);
     res.redirect(303, `/security/users/${id}?${revoked ? 'notice=invitation-revoked' : 'error=no-open-invitation'}`);
   }
 
@@ -51,8 +38,8 @@ export class InvitationsController {
   @Post('invitations/bulk')
   @HttpCode(200)
   @Render('invitations/bulk-result')
-  async sendMany(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Body() form: BulkInvitationDto) {
-    const result = await this.invitations.sendMany(tenant.id, me, form.ids.map(Number), ip);
+  async sendMany(@Admin() admin: AdminRequest, @Body() form: BulkInvitationDto) {
+    const result = await this.invitations.sendMany(admin.tenantId, admin.me, form.ids.map(Number), admin.ip);
     return {
       title: 'Send invitation mail',
       securityActive: true,

@@ -1,18 +1,20 @@
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { ENTITIES } from '../database/entities.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 
 /** Tables the app owns outside the ORM: the schema diff must never drop them. */
 export const SKIP_TABLES = ['session'];
 
-/** MikroORM options for a database URL; also the config the mikro-orm CLI loads (it reads MIKRO_ORM_CLIENT_URL). */
+/**
+ * MikroORM options for a database URL. The entities come from the caller (the app lists them in
+ * app.entities.ts); the migration runner and the command line need none, since every query is SQL.
+ */
 export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl,
-    entities: ENTITIES,
+    entities: [],
     extensions: [Migrator],
-    discovery: { warnWhenNoEntities: true },
+    discovery: { warnWhenNoEntities: false },
     forceUtcTimezone: true,
     pool: { min: 0, max: 10 },
     schemaGenerator: { skipTables: SKIP_TABLES },
@@ -31,5 +33,3 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
     ...extra,
   });
 }
-
-export default ormConfig(process.env.MIKRO_ORM_CLIENT_URL ?? process.env.DATABASE_URL ?? 'postgres://localhost/erp');

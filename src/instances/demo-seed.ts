@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { InstancesService } from './instances.service.js';
-import { TenantsService } from './tenants.service.js';
+import { TenantsService } from '../tenancy/tenants.service.js';
 
 /**
  * First start on an empty database: the `demo` instance with admin `admin`; its password is printed

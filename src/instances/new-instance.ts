@@ -1,6 +1,6 @@
-import { passwordProblem } from '../auth/password-policy.js';
+import { passwordProblem } from '../users/password-policy.js';
 import { isValidEmail, isValidLogin } from '../users/user-rules.js';
-import { instanceNameProblem } from './instance-name.js';
+import { instanceNameProblem } from '../tenancy/instance-name.js';
 
 export interface NewInstance {
   name: string;

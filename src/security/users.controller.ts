@@ -1,15 +1,16 @@
 import { Body, Controller, Get, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import { Admin, type AdminRequest } from './admin-request.decorator.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
 import { own } from '../common/own.js';
 import { IdParam } from '../common/id-param.js';
 import { validateForm } from '../common/validate-form.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { UserFormDto } from './dto/user-form.dto.js';
+import { UserFormDto } from '../users/dto/user-form.dto.js';
 import { UserFormPresenter, type FormState, type UserFormValues } from './user-form.presenter.js';
 import { UserListPresenter } from './user-list.presenter.js';
-import { UsersService } from './users.service.js';
+import { UsersService } from '../users/users.service.js';
 
 /** Where each save button goes once the user is saved. */
 const AFTER_SAVE: Record<string, (id: number) => string> = {
@@ -51,29 +52,17 @@ export class UsersController {
   }
 
   @Post()
-  create(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Res() res: Response, @Body() body: Record<string, unknown>) {
-    return this.submit({ tenantId: tenant.id, me, ip }, res, undefined, body);
+  create(@Admin() admin: AdminRequest, @Res() res: Response, @Body() body: Record<string, unknown>) {
+    return this.submit(admin, res, undefined, body);
   }
 
   @Post(':id')
-  update(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @Res() res: Response,
-    @IdParam('id') id: number,
-    @Body() body: Record<string, unknown>,
-  ) {
-    return this.submit({ tenantId: tenant.id, me, ip }, res, id, body);
+  update(@Admin() admin: AdminRequest, @Res() res: Response, @IdParam('id') id: number, @Body() body: Record<string, unknown>) {
+    return this.submit(admin, res, id, body);
   }
 
   /** One handler for every button of the form: the save variants, and Add role and remove lines (without JavaScript). */
-  private async submit(
-    { tenantId, me, ip }: { tenantId: number; me: SessionUser; ip: string },
-    res: Response,
-    id: number | undefined,
-    body: Record<string, unknown>,
-  ) {
+  private async submit({ tenantId, me, ip }: AdminRequest, res: Response, id: number | undefined, body: Record<string, unknown>) {
     const user = id === undefined ? undefined : await this.users.get(tenantId, id);
     // An array or any other non-text `_action` is as unknown as a misspelt one.
     const action = body._action === undefined ? 'save' : typeof body._action === 'string' ? body._action : '';
