@@ -8,12 +8,16 @@ import { DeviceCookies } from './device-cookie.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginThrottleRepository } from './login-throttle.repository.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { PasswordResetComposer } from './password-reset.composer.js';
+import { PasswordResetController } from './password-reset.controller.js';
+import { PasswordResetService } from './password-reset.service.js';
 import { SessionGuard } from './session.guard.js';
+import { SessionsRepository } from './sessions.repository.js';
 import { SessionSerializer } from './session.serializer.js';
 
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
-  controllers: [AuthController],
+  controllers: [AuthController, PasswordResetController],
   providers: [
     AuthService,
     DeviceCookies,
@@ -21,7 +25,11 @@ import { SessionSerializer } from './session.serializer.js';
     SessionSerializer,
     LoginThrottleRepository,
     LoginThrottleService,
+    SessionsRepository,
+    PasswordResetService,
+    PasswordResetComposer,
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
+  exports: [PasswordResetService],
 })
 export class AuthModule {}

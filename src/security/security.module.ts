@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { InvitationsModule } from '../invitations/invitations.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -6,6 +7,7 @@ import { AuditController } from './audit.controller.js';
 import { GroupsController } from './groups.controller.js';
 import { HomeController } from './home.controller.js';
 import { InvitationsController } from './invitations.controller.js';
+import { PasswordResetMailController } from './password-reset-mail.controller.js';
 import { RolesController } from './roles.controller.js';
 import { SecurityController } from './security.controller.js';
 import { UserFormPresenter } from './user-form.presenter.js';
@@ -14,8 +16,17 @@ import { UsersController } from './users.controller.js';
 
 /** The Security module's pages, composed from what Users, Roles, Groups and Invitations offer. */
 @Module({
-  imports: [UsersModule, GroupsModule, InvitationsModule],
-  controllers: [HomeController, SecurityController, UsersController, RolesController, GroupsController, InvitationsController, AuditController],
+  imports: [UsersModule, GroupsModule, InvitationsModule, AuthModule],
+  controllers: [
+    HomeController,
+    SecurityController,
+    UsersController,
+    RolesController,
+    GroupsController,
+    InvitationsController,
+    AuditController,
+    PasswordResetMailController,
+  ],
   providers: [UserFormPresenter, UserListPresenter],
 })
 export class SecurityModule {}

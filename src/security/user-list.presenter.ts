@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
+import { PASSWORD_RESET_MESSAGES } from './password-reset-mail.controller.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { SORT_COLUMNS, UsersRepository, type UserSort } from '../users/users.repository.js';
@@ -9,6 +10,7 @@ export const PAGE_SIZE = 50;
 const NOTICES: Record<string, string> = {
   saved: 'The user has been saved.',
   ...INVITATION_MESSAGES,
+  ...PASSWORD_RESET_MESSAGES,
 };
 
 /**
