@@ -127,6 +127,18 @@ describe('password reset', () => {
     for (const p of [paths[0], paths[2]]) expect((await agentFor(t, acme.host).get(p)).status).toBe(410);
   });
 
+  it('deactivating the user kills an open reset link', async () => {
+    const user = await userFactory(t.db, acme, { roles: ['Salesperson'] });
+    await forgot(user.login);
+    const path = resetLink((await mailsTo(user.email!, 1))[0]);
+    expect((await agentFor(t, acme.host).get(path)).status).toBe(200);
+    const res = await submitForm(admin, `/security/users/${user.id}/deactivate`, `/security/users/${user.id}/deactivate`, {});
+    expect(res.status).toBe(303);
+    const dead = await agentFor(t, acme.host).get(path);
+    expect(dead.status).toBe(410);
+    expect(dead.text).not.toContain('name="password"');
+  });
+
   it('answers a forged or foreign link with a page, never the form', async () => {
     for (const path of ['/password/reset/not-a-token', '/password/reset/' + 'A'.repeat(43)]) {
       const res = await agentFor(t, acme.host).get(path);

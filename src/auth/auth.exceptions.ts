@@ -1,6 +1,7 @@
 import { ForbiddenException, HttpException, HttpStatus } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { RendersItself } from '../common/http-exception.filter.js';
+import { setUnavailableHeaders, UNAVAILABLE_MESSAGE } from '../common/unavailable.js';
 import { safeNext } from './safe-next.js';
 
 /** One message for every failed login: wrong password, unknown login, throttled, or cannot log in. */
@@ -42,4 +43,19 @@ export class NoRolesException extends ForbiddenException implements RendersItsel
   renderResponse(_req: Request, res: Response): void {
     res.status(403).render('errors/no-roles', { title: 'No assigned roles', login: this.login });
   }
+}
+
+/** While the database cannot answer, a login attempt gets the login form again with what was typed (the password aside). */
+export function renderLoginUnavailable(req: Request, res: Response): boolean {
+  if (req.method !== 'POST' || req.path !== '/login' || !req.tenant) return false;
+  const body = req.body as Record<string, unknown> | undefined;
+  setUnavailableHeaders(res);
+  res.status(503).render('auth/login', {
+    layout: 'layouts/public',
+    title: 'Log in',
+    error: UNAVAILABLE_MESSAGE,
+    login: typeof body?.login === 'string' ? body.login.slice(0, 200) : undefined,
+    next: body?.next ? safeNext(body.next) : undefined,
+  });
+  return true;
 }

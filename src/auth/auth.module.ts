@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { RENDER_UNAVAILABLE } from '../common/unavailable.js';
+import { renderLoginUnavailable } from './auth.exceptions.js';
 import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
@@ -18,18 +20,19 @@ import { SessionSerializer } from './session.serializer.js';
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
   controllers: [AuthController, PasswordResetController],
+  exports: [AuthService, DeviceCookies, SessionsRepository, RENDER_UNAVAILABLE, PasswordResetService],
   providers: [
     AuthService,
     DeviceCookies,
+    SessionsRepository,
     LocalStrategy,
     SessionSerializer,
     LoginThrottleRepository,
+    { provide: RENDER_UNAVAILABLE, useValue: renderLoginUnavailable },
     LoginThrottleService,
-    SessionsRepository,
     PasswordResetService,
     PasswordResetComposer,
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
-  exports: [PasswordResetService],
 })
 export class AuthModule {}

@@ -127,7 +127,7 @@ export class PasswordResetService {
     const done = await this.em.transactional(async (em) => {
       const used = await this.links.use(em, tenantId, PASSWORD_RESET_LINK, token);
       if (!used) return undefined;
-      await this.users.setPassword(em, tenantId, used.subjectId, passwordHash);
+      await this.users.setPassword(tenantId, used.subjectId, passwordHash, em);
       await this.links.useUpOthers(em, tenantId, PASSWORD_RESET_LINK, used.subjectId, used.id);
       const sessions = await this.sessions.endAllOf(tenantId, used.subjectId, '', em);
       await this.audit.record(

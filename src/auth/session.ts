@@ -5,6 +5,7 @@ import session from 'express-session';
 import type pg from 'pg';
 import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
+import { decodeCookieValue } from './csrf.js';
 import type { SessionPrincipal } from './session.serializer.js';
 
 declare global {
@@ -31,9 +32,10 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
 /**
  * express-session in PostgreSQL (any app process can serve any session). The session id starts
  * with the tenant id: a cookie replayed on another instance's host is dropped before the store is
- * even asked, so it means nothing there and its own session stays untouched.
+ * even asked, so it means nothing there and its own session stays untouched. While the store cannot
+ * answer, a request with a session fails (503) rather than pass as anonymous.
  */
-export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHandler {
+export function sessionMiddleware(config: AppConfig, pool: pg.Pool, reportError: (err: unknown) => void): RequestHandler {
   const PgStore = connectPgSimple(session);
   const name = config.secureCookies ? '__Host-sid' : 'sid';
   const store = new PgStore({
@@ -43,6 +45,8 @@ export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHand
     disableTouch: true,
     ttl: config.sessionAbsoluteHours * 3600,
     pruneSessionInterval: 15 * 60,
+    // Only the pruning of expired sessions logs here; a failed read or write reaches the request's error handler.
+    errorLog: (_message: string, err: unknown) => reportError(err),
   });
   const handler = session({
     name,
@@ -67,7 +71,7 @@ export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHand
         .filter((part) => {
           const [key, value = ''] = part.trim().split('=');
           if (key !== name) return true;
-          const mine = decodeURIComponent(value).startsWith(`s:${req.tenant!.id}.`);
+          const mine = !!decodeCookieValue(value)?.startsWith(`s:${req.tenant!.id}.`);
           hasSession ||= mine;
           return mine;
         })

@@ -59,11 +59,15 @@ async function withDatabase(config: AppConfig, work: (instances: Instances) => P
   await import('reflect-metadata');
   // One after the other: @mikro-orm/nestjs require()s Nest's ESM, which must not be half-loaded by a parallel import().
   const { NestFactory } = await import('@nestjs/core');
-  const { migrate, openDatabase } = await import('../database/database.js');
+  const { migrate, openDatabase, waitForDatabase, DatabaseUnavailableError } = await import('../database/database.js');
   const { InstancesModule } = await import('../instances/instances.module.js');
   const { InstanceError, InstancesService } = await import('../instances/instances.service.js');
   const db = await openDatabase(config, 'cli');
   try {
+    const { startTimeoutSeconds: timeoutSeconds, connectTimeoutMs } = config.database;
+    await waitForDatabase(db.url, { timeoutSeconds, connectTimeoutMs, log: (line) => console.error(line) }).catch((err: unknown) => {
+      throw err instanceof DatabaseUnavailableError ? new CliError(err.message) : err;
+    });
     await migrate(db.url);
     const app = await NestFactory.createApplicationContext(InstancesModule.standalone(config, db.url), { logger: ['error'] });
     try {

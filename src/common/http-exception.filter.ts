@@ -1,5 +1,6 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Inject, Logger, Optional, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { IS_UNAVAILABLE, RENDER_UNAVAILABLE, renderUnavailable, type UnavailableCheck, type UnavailableRenderer } from './unavailable.js';
 
 /**
  * An error a feature answers with its own page (Auth: the login page again, a redirect to it, the
@@ -15,11 +16,18 @@ function rendersItself(exception: unknown): exception is RendersItself {
 
 /**
  * One place turns errors into pages: a feature's own page for errors that render themselves, the
- * 403/404 pages with the layout, the standalone 500 page for anything unexpected (logged, never shown).
+ * 403/404 pages with the layout, the standalone 503 page while the database cannot answer (the
+ * outage is logged once, elsewhere; a feature may answer its own requests), the standalone 500 page
+ * for anything unexpected (logged, never shown).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Error');
+
+  constructor(
+    @Optional() @Inject(IS_UNAVAILABLE) private readonly unavailable?: UnavailableCheck,
+    @Optional() @Inject(RENDER_UNAVAILABLE) private readonly renderOwnUnavailable?: UnavailableRenderer,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
@@ -34,11 +42,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
       renderClientError(req, res, exception.getStatus(), messageOf(exception));
       return;
     }
+    if (this.unavailable?.(exception) || (exception instanceof HttpException && exception.getStatus() === 503)) {
+      if (!this.renderOwnUnavailable?.(req, res)) renderUnavailable(res);
+      return;
+    }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     res.status(HttpStatus.INTERNAL_SERVER_ERROR).render('errors/500', { layout: false });
   }
 }
-
 export function renderClientError(req: Request, res: Response, status: number, message?: string): void {
   const view = status === 403 ? 'errors/403' : status === 404 ? 'errors/404' : 'errors/4xx';
   const layout = req.user ? 'layouts/main' : 'layouts/public';

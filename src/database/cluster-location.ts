@@ -1,16 +1,8 @@
-/** Where an embedded cluster lives, and the `postgres` user it runs as when we are root. */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-
-export const USER = 'postgres';
-
-/** Thrown with a message that says what the person has to fix. */
-export class EmbeddedPostgresError extends Error {}
-
-export type Ids = { uid?: number; gid?: number };
+import { canTraverse, postgresIds } from './postgres-user.js';
 
 /** Where a root-run cluster goes when the postgres user cannot enter DATA_DIR (a checkout under /root, a `mktemp -d` folder). */
 export const ROOT_CLUSTERS_DIR = '/var/lib/erp-security';
@@ -43,20 +35,4 @@ export function clusterLocation(dataDir: string, chosen: boolean, log: (line: st
 function nearestExisting(path: string): string {
   while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
   return path;
-}
-
-function canTraverse(dir: string, ids: Ids): boolean {
-  return spawnSync('test', ['-x', dir], { ...ids }).status === 0;
-}
-
-/** PostgreSQL refuses to run as root: as root we run it as the `postgres` user, creating it if needed. */
-export function postgresIds(): Ids {
-  if (userInfo().uid !== 0) return {};
-  const id = (flag: string) => spawnSync('id', [flag, USER], { encoding: 'utf8' });
-  if (id('-u').status !== 0) {
-    spawnSync('groupadd', ['--system', USER]);
-    const made = spawnSync('useradd', ['--system', '-g', USER, '--no-create-home', USER]);
-    if (made.status !== 0) throw new EmbeddedPostgresError('Running as root, and the "postgres" user PostgreSQL must run as could not be created.');
-  }
-  return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
 }

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, chownSync, constants, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -6,10 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { canReach, canRun, EmbeddedPostgresError, postgresIds, USER, type Ids } from './postgres-user.js';
 
-import { EmbeddedPostgresError, postgresIds, USER, type Ids } from './cluster-location.js';
-
-export { clusterLocation, EmbeddedPostgresError, ROOT_CLUSTERS_DIR } from './cluster-location.js';
+export { EmbeddedPostgresError };
 
 const run = promisify(execFile);
 
@@ -35,7 +34,7 @@ interface Binaries {
  */
 export async function startEmbeddedPostgres(
   dir: string,
-  options: { log?: (line: string) => void; fast?: boolean; adopt?: boolean } = {},
+  options: { log?: (line: string) => void; fast?: boolean; adopt?: boolean; port?: number } = {},
 ): Promise<EmbeddedCluster> {
   const log = options.log ?? (() => undefined);
   const ids = postgresIds();
@@ -53,7 +52,7 @@ export async function startEmbeddedPostgres(
     log(`Creating a new PostgreSQL cluster in ${dir} ...`);
     await initdb(dir, password, bin, ids);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   log(`Starting PostgreSQL on port ${port} with the data in ${dir} ...`);
   const flags = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1'];
   if (options.fast) flags.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
@@ -105,10 +104,6 @@ async function binaries(ids: Ids): Promise<Binaries> {
   return { initdb: b('initdb'), pgCtl: b('pg_ctl'), postgres: b('postgres') };
 }
 
-function canRun(file: string, ids: Ids): boolean {
-  return spawnSync(file, ['--version'], { ...ids, stdio: 'ignore' }).status === 0;
-}
-
 function prepareDataDir(dir: string, ids: Ids): void {
   try {
     mkdirSync(dirname(dir), { recursive: true });
@@ -126,10 +121,6 @@ function prepareDataDir(dir: string, ids: Ids): void {
         `Set DATA_DIR to a folder outside it (e.g. DATA_DIR=/var/lib/erp), or set DATABASE_URL.`,
     );
   }
-}
-
-function canReach(dir: string, ids: Ids): boolean {
-  return spawnSync('test', ['-w', dir, '-a', '-x', dir], { ...ids }).status === 0;
 }
 
 function readOrCreatePassword(dir: string): string {
@@ -158,7 +149,7 @@ async function initdb(dir: string, password: string, bin: Binaries, ids: Ids): P
 }
 
 /** Port of a live server on this data folder, read from its lock file, or undefined. */
-function runningPort(dir: string): number | undefined {
+export function runningPort(dir: string): number | undefined {
   const lock = readLock(dir);
   if (!lock || !isPostgresProcess(lock.pid)) return undefined;
   return lock.port;
@@ -181,7 +172,9 @@ function readLock(dir: string): { pid: number; port: number } | undefined {
 
 function isPostgresProcess(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+    // A killed postmaster nobody has reaped yet (a zombie) still has its name, but it is gone.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     if (process.platform === 'linux') return false;
     try {

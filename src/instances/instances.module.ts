@@ -20,7 +20,7 @@ export class InstancesModule {
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
-        DatabaseModule.forRoot(databaseUrl),
+        DatabaseModule.forRoot(databaseUrl, config.database),
         TenancyModule,
         AuditModule,
         RolesModule,

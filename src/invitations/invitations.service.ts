@@ -134,6 +134,14 @@ export class InvitationsService {
   }
 
   /** Kills the user's open invitation. False when there was none. */
+  /** Kills every open invitation and link of a user who is being deactivated, in the caller's transaction (which audits the deactivation). */
+  async revokeOnDeactivation(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
+    const revoked = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
+    await this.outbox.cancel(em, INVITATION_KIND, revoked);
+    await this.links.revoke(em, tenantId, INVITATION_LINK, [userId]);
+    return revoked.length;
+  }
+
   async revoke(tenantId: TenantId, actor: Actor, userId: number, ip: string): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await this.users.lock(em, tenantId, userId))) throw new NotFoundException();
@@ -183,9 +191,10 @@ export function confirmationOf(user: Invitee & { id: number; login: string; name
   };
 }
 
-type Invitee = Pick<InviteeRow, 'accepted' | 'user_type' | 'email'>;
+type Invitee = Pick<InviteeRow, 'accepted' | 'user_type' | 'email' | 'deactivated'>;
 
 function refusalOf(user: Invitee): InvitationRefusal | undefined {
+  if (user.deactivated) return 'deactivated';
   if (user.accepted) return 'already-accepted';
   if (!isInvitationType(user.user_type)) return 'not-invitation-type';
   if (!user.email) return 'no-email';

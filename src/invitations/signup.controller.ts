@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientIp, Public } from '../common/decorators.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { CurrentUser, type SessionUser } from '../users/session-user.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { CsrfOnlyDto, SignupDto } from './dto/invitation-forms.dto.js';
@@ -40,16 +41,27 @@ export class SignupController {
   constructor(private readonly signup: SignupService) {}
 
   @Get(':token')
-  async page(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Res() res: Response) {
+  async page(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser | undefined, @Param('token') token: string, @Res() res: Response) {
     privatePage(res);
     const state = await this.signup.linkState(tenant.id, token);
     if (state.kind !== 'valid') return dead(res, token, state.kind);
+    // A valid link in a browser where someone is logged in: never the form (it is not their account).
+    if (me) return loggedIn(res, me, token, 200);
     signupPage(res, token, state);
   }
 
   @Post(':token')
-  async accept(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() form: SignupDto, @ClientIp() ip: string, @Res() res: Response) {
+  async accept(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser | undefined,
+    @Param('token') token: string,
+    @Body() form: SignupDto,
+    @ClientIp() ip: string,
+    @Res() res: Response,
+  ) {
     privatePage(res);
+    // Never attach an invitation to whoever happens to be logged in: log out first.
+    if (me) return loggedIn(res, me, token, 409);
     const result = await this.signup.accept(tenant.id, token, form.password ?? '', form.confirmPassword ?? '', ip);
     if (result.kind === 'accepted') return res.redirect(303, `/login?notice=ready&login=${encodeURIComponent(result.login)}`);
     if (result.kind === 'invalid') return signupPage(res, token, result, result.errors);
@@ -73,6 +85,11 @@ export class SignupController {
 function privatePage(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+/** The link was opened in a browser where someone is logged in: say who, and offer to log out and come back. */
+function loggedIn(res: Response, me: SessionUser, token: string, status: number): void {
+  res.status(status).render('invitations/logged-in', { layout: 'layouts/public', title: 'Create Account', login: me.login, next: `${SIGNUP_PATH}/${token}` });
 }
 
 function dead(res: Response, token: string, kind: DeadLink): void {

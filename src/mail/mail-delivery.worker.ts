@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { DatabaseStatus } from '../database/database-status.js';
 import { MailComposers, Undeliverable, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from './mail-composer.js';
 import { SMTP_CONNECTIONS } from './mail-options.js';
 import { MailService, smtpReason } from './mail.service.js';
@@ -22,7 +23,8 @@ type Accepted = { job: OutboxJob; mail: ComposedMail; composer: MailComposer; se
  *
  * At most once in normal operation: a claim is atomic and fenced by its attempt number. A crash
  * between SMTP accepting a mail and the commit leaves the row 'sending'; after the lease another
- * process composes and sends it again.
+ * process composes and sends it again. A database outage is no such crash: the worker keeps polling
+ * quietly, and the result of a mail already handed to SMTP is written once the database is back.
  */
 @Injectable()
 export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,6 +43,7 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
     private readonly mail: MailService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly database: DatabaseStatus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -84,7 +87,9 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
     if (this.running || this.stopped) return;
     this.running = this.runOnce()
       .then(() => undefined)
-      .catch((err: unknown) => this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => {
+        if (!this.database.report(err)) this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`);
+      })
       .finally(() => {
         this.running = undefined;
         const again = this.again;
@@ -180,25 +185,29 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
 
   private async record(group: Accepted[]): Promise<void> {
     const at = this.clock.now();
-    await this.em.fork().transactional(async (tem) => {
-      const held = await this.repo.markSent(
-        tem,
-        group.map((a) => ({ id: a.job.id, attempts: a.job.attempts, recipient: a.mail.to })),
-        at,
-      );
-      for (const composer of new Set(group.map((a) => a.composer))) {
-        const items = group.filter((a) => a.composer === composer && held.has(a.job.id)).map(({ job, mail }) => ({ job, mail }));
-        if (items.length) await composer.sent(items, tem, at);
-      }
-    });
+    await this.despiteOutage(() =>
+      this.em.fork().transactional(async (tem) => {
+        const held = await this.repo.markSent(
+          tem,
+          group.map((a) => ({ id: a.job.id, attempts: a.job.attempts, recipient: a.mail.to })),
+          at,
+        );
+        for (const composer of new Set(group.map((a) => a.composer))) {
+          const items = group.filter((a) => a.composer === composer && held.has(a.job.id)).map(({ job, mail }) => ({ job, mail }));
+          if (items.length) await composer.sent(items, tem, at);
+        }
+      }),
+    );
   }
 
   private async fail(job: OutboxJob, composer: MailComposer | undefined, reason: string, giveUp: boolean): Promise<void> {
     const retryInMs = giveUp ? 0 : Math.min(this.config.mailPollMs * 5 * 2 ** (job.attempts - 1), MAX_BACKOFF_MS);
-    await this.em.fork().transactional(async (tem) => {
-      if (!(await this.repo.markFailed(tem, job.id, job.attempts, reason, retryInMs, giveUp ? MAX_ATTEMPTS : job.attempts))) return;
-      await composer?.failed(job, { reason, giveUp }, tem);
-    });
+    await this.despiteOutage(() =>
+      this.em.fork().transactional(async (tem) => {
+        if (!(await this.repo.markFailed(tem, job.id, job.attempts, reason, retryInMs, giveUp ? MAX_ATTEMPTS : job.attempts))) return;
+        await composer?.failed(job, { reason, giveUp }, tem);
+      }),
+    );
     this.logger.warn(`Mail ${job.id} (${job.kind}) not delivered (attempt ${job.attempts}${giveUp ? ', giving up' : ''}): ${reason}`);
   }
 
@@ -215,5 +224,21 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
           tem,
         );
     });
+  }
+
+  /**
+   * Records the outcome of a claimed mail, again and again while the database cannot answer (the
+   * outage is logged once by DatabaseStatus), until it succeeds or the worker stops: a sent mail must
+   * not be sent again after its lease, nor a failed one wait out the lease.
+   */
+  private async despiteOutage(write: () => Promise<void>): Promise<void> {
+    for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 5000)) {
+      try {
+        return await write();
+      } catch (err) {
+        if (this.stopped || !this.database.report(err)) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Render } from '@nestjs/common';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
+import { own } from '../common/own.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -42,7 +43,7 @@ export class AuditController {
       nav: 'audit',
       events: events.map((e) => ({
         at: formatDate(e.at),
-        event: EVENT_LABELS[e.event] ?? e.event,
+        event: own(EVENT_LABELS, e.event) ?? e.event,
         actor: e.actor_login,
         target:
           e.target_type && e.target_id

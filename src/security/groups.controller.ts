@@ -1,4 +1,5 @@
-import { Controller, Get, Param, ParseIntPipe, Render } from '@nestjs/common';
+import { Controller, Get, Render } from '@nestjs/common';
+import { IdParam } from '../common/id-param.js';
 import { orNotFound } from '../common/decorators.js';
 import { UsersService } from '../users/users.service.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
@@ -23,7 +24,7 @@ export class GroupsController {
 
   @Get(':id')
   @Render('groups/show')
-  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
+  async show(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number) {
     const group = orNotFound(await this.groups.find(tenant.id, id));
     const members = await this.users.listByIds(tenant.id, await this.groups.memberIds(tenant.id, id));
     return { title: `${group.name} · Groups`, securityActive: true, nav: 'groups', group, members };

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Admin, type AdminRequest } from './admin-request.decorator.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
+import { IdParam } from '../common/id-param.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { BulkInvitationDto, CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
@@ -16,19 +17,19 @@ export class InvitationsController {
   /** Confirmation page without JavaScript (the user form's dialog shows the same texts). */
   @Get(':id/invitations/new')
   @Render('invitations/confirm')
-  async confirm(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
+  async confirm(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number) {
     const confirmation = await this.invitations.confirmation(tenant.id, id);
     return { title: 'Send invitation mail', securityActive: true, nav: 'users', ...confirmation };
   }
 
   @Post(':id/invitations')
-  async send(@Admin() admin: AdminRequest, @Param('id', ParseIntPipe) id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+  async send(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
     const result = await this.invitations.send(admin.tenantId, admin.me, id, admin.ip);
     res.redirect(303, `/security/users/${id}?${result.ok ? 'notice=invitation-queued' : `error=${result.code}`}`);
   }
 
   @Post(':id/invitations/revoke')
-  async revoke(@Admin() admin: AdminRequest, @Param('id', ParseIntPipe) id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+  async revoke(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
     const revoked = await this.invitations.revoke(admin.tenantId, admin.me, id, admin.ip);
     res.redirect(303, `/security/users/${id}?${revoked ? 'notice=invitation-revoked' : 'error=no-open-invitation'}`);
   }

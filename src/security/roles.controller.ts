@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Admin, type AdminRequest } from './admin-request.decorator.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
+import { own } from '../common/own.js';
+import { IdParam } from '../common/id-param.js';
 import { validateForm } from '../common/validate-form.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
@@ -26,7 +28,7 @@ export class RolesController {
   @Get()
   @Render('roles/index')
   index(@CurrentTenant() tenant: Tenant, @Query('notice') notice?: string) {
-    return this.listPage(tenant.id, { notice: NOTICES[notice ?? ''] });
+    return this.listPage(tenant.id, { notice: own(NOTICES, notice) });
   }
 
   @Post()
@@ -39,18 +41,13 @@ export class RolesController {
 
   @Get(':id')
   @Render('roles/show')
-  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number, @Query('notice') notice?: string) {
+  async show(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number, @Query('notice') notice?: string) {
     const role = await this.roles.get(tenant.id, id);
-    return this.rolePage(tenant.id, role, { name: role.name, notice: NOTICES[notice ?? ''] });
+    return this.rolePage(tenant.id, role, { name: role.name, notice: own(NOTICES, notice) });
   }
 
   @Post(':id')
-  async rename(
-    @Admin() { tenantId, me, ip }: AdminRequest,
-    @Res() res: Response,
-    @Param('id', ParseIntPipe) id: number,
-    @Body() body: Record<string, unknown>,
-  ) {
+  async rename(@Admin() { tenantId, me, ip }: AdminRequest, @Res() res: Response, @IdParam('id') id: number, @Body() body: Record<string, unknown>) {
     const role = await this.roles.get(tenantId, id);
     const { value, errors } = await validateForm(RoleFormDto, body);
     const error = errors.name ?? (await this.roles.rename(tenantId, me, role, value.name, ip)).error;

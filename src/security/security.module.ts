@@ -11,22 +11,25 @@ import { PasswordResetMailController } from './password-reset-mail.controller.js
 import { RolesController } from './roles.controller.js';
 import { SecurityController } from './security.controller.js';
 import { UserFormPresenter } from './user-form.presenter.js';
+import { UserLifecycleController } from './user-lifecycle.controller.js';
+import { UserLifecycleService } from './user-lifecycle.service.js';
 import { UserListPresenter } from './user-list.presenter.js';
 import { UsersController } from './users.controller.js';
 
 /** The Security module's pages, composed from what Users, Roles, Groups and Invitations offer. */
 @Module({
-  imports: [UsersModule, GroupsModule, InvitationsModule, AuthModule],
+  imports: [AuthModule, UsersModule, GroupsModule, InvitationsModule],
   controllers: [
     HomeController,
     SecurityController,
     UsersController,
+    UserLifecycleController,
     RolesController,
     GroupsController,
     InvitationsController,
     AuditController,
     PasswordResetMailController,
   ],
-  providers: [UserFormPresenter, UserListPresenter],
+  providers: [UserFormPresenter, UserListPresenter, UserLifecycleService],
 })
 export class SecurityModule {}

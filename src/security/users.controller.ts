@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Admin, type AdminRequest } from './admin-request.decorator.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
+import { own } from '../common/own.js';
+import { IdParam } from '../common/id-param.js';
 import { validateForm } from '../common/validate-form.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { UserFormDto } from '../users/dto/user-form.dto.js';
@@ -43,7 +45,7 @@ export class UsersController {
 
   @Get(':id')
   @Render('users/form')
-  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, string>) {
+  async show(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number, @Query() query: Record<string, string>) {
     const user = await this.users.get(tenant.id, id);
     const state: FormState = { notice: UserListPresenter.notice(query.notice), error: UserListPresenter.notice(query.error) };
     return this.form.model(tenant.id, user, UserFormPresenter.valuesOf(user), state);
@@ -55,14 +57,15 @@ export class UsersController {
   }
 
   @Post(':id')
-  update(@Admin() admin: AdminRequest, @Res() res: Response, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>) {
+  update(@Admin() admin: AdminRequest, @Res() res: Response, @IdParam('id') id: number, @Body() body: Record<string, unknown>) {
     return this.submit(admin, res, id, body);
   }
 
   /** One handler for every button of the form: the save variants, and Add role and remove lines (without JavaScript). */
   private async submit({ tenantId, me, ip }: AdminRequest, res: Response, id: number | undefined, body: Record<string, unknown>) {
     const user = id === undefined ? undefined : await this.users.get(tenantId, id);
-    const action = String(body._action ?? 'save');
+    // An array or any other non-text `_action` is as unknown as a misspelt one.
+    const action = body._action === undefined ? 'save' : typeof body._action === 'string' ? body._action : '';
     const { value, errors } = await validateForm(UserFormDto, body);
     const values: UserFormValues = {
       login: str(body.login),
@@ -79,14 +82,17 @@ export class UsersController {
       return show({ focusRole: true });
     }
     if (action.startsWith('remove-role:')) {
-      values.roles.splice(Number(action.slice('remove-role:'.length)), 1);
+      const line = action.slice('remove-role:'.length);
+      if (/^[0-9]{1,4}$/.test(line)) values.roles.splice(Number(line), 1);
       return show({});
     }
-    if (!AFTER_SAVE[action]) return show({ errors: { _form: 'Unknown action.' } }, 400);
+    // Checked before anything is saved: an unknown button saves nothing.
+    const after = own(AFTER_SAVE, action);
+    if (!after) return show({ errors: { _form: 'Unknown action.' } }, 400);
     if (Object.keys(errors).length) return show({ errors }, 400);
     const result = await this.users.save(tenantId, me, user, value, ip);
     if (!result.ok) return show({ errors: result.errors }, result.errors._form ? 409 : 400);
-    res.redirect(303, AFTER_SAVE[action](result.id));
+    res.redirect(303, after(result.id));
   }
 }
 

@@ -8,6 +8,8 @@ const CACHE_MS = 30_000;
 /**
  * Maps instance names to tenants. Names never change once created, so lookups are kept for a short
  * while: an anonymous page then costs no database round trip, whatever the number of instances.
+ * When the database cannot answer, a known instance is still served from the cache (however old),
+ * so its login page keeps working through an outage.
  */
 @Injectable()
 export class TenantsService {
@@ -19,7 +21,13 @@ export class TenantsService {
   async findByName(name: string): Promise<Tenant | null> {
     const hit = this.cache.get(name);
     if (hit && hit.until > Date.now()) return hit.tenant;
-    const tenant = (await this.repo.findByName(name)) ?? null;
+    let tenant: Tenant | null;
+    try {
+      tenant = (await this.repo.findByName(name)) ?? null;
+    } catch (err) {
+      if (hit?.tenant) return hit.tenant;
+      throw err;
+    }
     if (this.cache.size > 10_000) this.cache.clear();
     // Unknown names are kept only briefly, so a new instance answers within a second.
     this.cache.set(name, { tenant, until: Date.now() + (tenant ? CACHE_MS : 1_000) });

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { UserListRepository } from './user-list.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 /** Users: their records, types, password hashing and policy. Pages that show them live in security/. */
 @Module({
-  providers: [UsersRepository, UsersService],
-  exports: [UsersRepository, UsersService],
+  providers: [UsersRepository, UserListRepository, UsersService],
+  exports: [UsersRepository, UserListRepository, UsersService],
 })
 export class UsersModule {}

@@ -4,28 +4,6 @@ import type { SessionUser } from './session-user.js';
 import { asDate, pgArray, sql, sqlOne } from '../database/sql.js';
 import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
 
-export const SEARCH_COUNT_CAP = 1000;
-
-export const SORT_COLUMNS = { login: 'lower(u.login)', name: 'lower(u.name)', email: 'lower(u.email)', type: 'u.user_type' } as const;
-export type UserSort = keyof typeof SORT_COLUMNS;
-
-export interface UserListQuery {
-  search?: string;
-  sort: UserSort;
-  dir: 'asc' | 'desc';
-  page: number;
-  pageSize: number;
-}
-
-export interface UserListRow {
-  id: number;
-  login: string;
-  name: string;
-  email: string | null;
-  user_type: string;
-  invitation_requested_at: Date | null;
-}
-
 export interface UserRecord {
   id: number;
   login: string;
@@ -33,9 +11,13 @@ export interface UserRecord {
   email: string | null;
   user_type: string;
   version: number;
+  deactivated: boolean;
   invitation_requested_at: Date | null;
   role_ids: number[];
 }
+
+/** Advisory lock class (with the tenant id) serialising changes that could remove the last Security user. */
+const SECURITY_USERS_LOCK = 727_002;
 
 /** A user's name and address, for mail and the Create Account page. */
 export interface UserContact {
@@ -51,8 +33,58 @@ export interface UserContact {
 export class UsersRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async findForLogin(tenantId: TenantId, login: string): Promise<{ id: number; login: string; user_type: string; password_hash: string | null } | undefined> {
-    return sqlOne(this.em, 'select id, login, user_type, password_hash from app_user where tenant_id = ? and lower(login) = lower(?)', [tenantId, login]);
+  async findForLogin(
+    tenantId: TenantId,
+    login: string,
+  ): Promise<{ id: number; login: string; user_type: string; password_hash: string | null; deactivated: boolean } | undefined> {
+    return sqlOne(
+      this.em,
+      'select id, login, user_type, password_hash, deactivated_at is not null as deactivated from app_user where tenant_id = ? and lower(login) = lower(?)',
+      [tenantId, login],
+    );
+  }
+
+  /** A successful login: the one before it becomes the previous login (My account shows it). */
+  async recordLogin(tenantId: TenantId, id: number): Promise<void> {
+    await sql(this.em, 'update app_user set previous_login_at = last_login_at, last_login_at = now() where tenant_id = ? and id = ?', [tenantId, id]);
+  }
+
+  /** What My account shows besides the session user. */
+  async accountOf(tenantId: TenantId, id: number): Promise<{ email: string | null; previous_login_at: Date | null; last_login_at: Date | null } | undefined> {
+    const row = await sqlOne<{ email: string | null; previous_login_at: Date | null; last_login_at: Date | null }>(
+      this.em,
+      'select email, previous_login_at, last_login_at from app_user where tenant_id = ? and id = ?',
+      [tenantId, id],
+    );
+    return row && { ...row, previous_login_at: asDate(row.previous_login_at), last_login_at: asDate(row.last_login_at) };
+  }
+
+  /** Deactivates (true) or reactivates (false); undefined when the user was already so. */
+  async setDeactivated(tenantId: TenantId, id: number, deactivated: boolean, em: EntityManager = this.em): Promise<{ id: number } | undefined> {
+    return sqlOne(
+      em,
+      `update app_user set deactivated_at = ${deactivated ? 'now()' : 'null'}, version = version + 1, updated_at = now()
+       where tenant_id = ? and id = ? and deactivated_at is ${deactivated ? 'null' : 'not null'} returning id`,
+      [tenantId, id],
+    );
+  }
+
+  /**
+   * Active users who may use the Security module: able to log in, not deactivated, holding a role
+   * with the permission. Taken under a per-instance lock (until the transaction ends), so two
+   * administrators removing each other at once cannot both pass the "not the last one" check.
+   */
+  async countSecurityUsers(tenantId: TenantId, em: EntityManager): Promise<number> {
+    await sql(em, 'select pg_advisory_xact_lock(?, ?)', [SECURITY_USERS_LOCK, tenantId]);
+    const row = await sqlOne<{ n: number }>(
+      em,
+      `select count(distinct u.id)::int as n from app_user u
+       join user_role ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
+       join role r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+       where u.tenant_id = ? and u.deactivated_at is null and u.user_type in ('Internal', 'External') and 'security' = any(r.permissions)`,
+      [tenantId],
+    );
+    return row!.n;
   }
 
   /** The user a session stands for, with what their roles allow: one query per request. */
@@ -66,7 +98,7 @@ export class UsersRepository {
        left join user_role ur on ur.user_id = u.id and ur.tenant_id = u.tenant_id
        left join role r on r.id = ur.role_id
        left join lateral unnest(r.permissions) p on true
-       where u.tenant_id = ? and u.id = ?
+       where u.tenant_id = ? and u.id = ? and u.deactivated_at is null
        group by u.id`,
       [tenantId, id],
     );
@@ -82,39 +114,10 @@ export class UsersRepository {
     };
   }
 
-  /** One page of the users navigator: plain rows and the count in one round trip. */
-  async page(tenantId: TenantId, query: UserListQuery): Promise<{ rows: UserListRow[]; total: number; more: boolean }> {
-    const params: unknown[] = [tenantId];
-    let where = 'u.tenant_id = ?';
-    if (query.search) {
-      const like = '%' + query.search.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-      where += ' and (lower(u.login) like ? or lower(u.name) like ? or lower(u.email) like ?)';
-      params.push(like, like, like);
-    }
-    const order = `${SORT_COLUMNS[query.sort]} ${query.dir === 'desc' ? 'desc' : 'asc'}, u.id ${query.dir === 'desc' ? 'desc' : 'asc'}`;
-    // One round trip: the page as JSON and the count (a search counts at most SEARCH_COUNT_CAP + 1
-    // matches: the exact number of a broad search is not worth a scan).
-    const counted = query.search
-      ? `select count(*) from (select 1 from app_user u where ${where} limit ${SEARCH_COUNT_CAP + 1}) m`
-      : `select count(*) from app_user u where ${where}`;
-    const result = await sqlOne<{ total: number; rows: UserListRow[] }>(
-      this.em,
-      `select (${counted})::int as total, coalesce((select json_agg(p) from (
-         select u.id, u.login, u.name, u.email, u.user_type, u.invitation_requested_at
-         from app_user u
-         where ${where} order by ${order} limit ? offset ?) p), '[]') as rows`,
-      [...params, ...params, query.pageSize, (query.page - 1) * query.pageSize],
-    );
-    const { total, rows } = result!;
-    const more = !!query.search && total > SEARCH_COUNT_CAP;
-    for (const row of rows) row.invitation_requested_at = asDate(row.invitation_requested_at);
-    return { rows, total: more ? SEARCH_COUNT_CAP : total, more };
-  }
-
   async findById(tenantId: TenantId, id: number): Promise<UserRecord | undefined> {
     const row = await sqlOne<UserRecord>(
       this.em,
-      `select u.id, u.login, u.name, u.email, u.user_type, u.version, u.invitation_requested_at,
+      `select u.id, u.login, u.name, u.email, u.user_type, u.version, u.deactivated_at is not null as deactivated, u.invitation_requested_at,
               coalesce(array_agg(ur.role_id order by r.name) filter (where ur.role_id is not null), '{}') as role_ids
        from app_user u
        left join user_role ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
@@ -159,11 +162,6 @@ export class UsersRepository {
 
   async isDeactivated(tenantId: TenantId, id: number): Promise<boolean> {
     return !!(await sqlOne(this.em, 'select 1 from app_user where tenant_id = ? and id = ? and deactivated_at is not null', [tenantId, id]));
-  }
-
-  /** A new password hash for a user (password reset, change of password), in the caller's transaction. */
-  async setPassword(em: EntityManager, tenantId: TenantId, id: number, passwordHash: string): Promise<void> {
-    await sql(em, 'update app_user set password_hash = ?, updated_at = now() where tenant_id = ? and id = ?', [passwordHash, tenantId, id]);
   }
 
   async findContact(tenantId: TenantId, id: number): Promise<UserContact | undefined> {
@@ -238,5 +236,9 @@ export class UsersRepository {
       tenantId,
       pgArray(ids),
     ]);
+  }
+
+  async setPassword(tenantId: TenantId, id: number, passwordHash: string, em: EntityManager = this.em): Promise<void> {
+    await sql(em, 'update app_user set password_hash = ?, updated_at = now() where tenant_id = ? and id = ?', [passwordHash, tenantId, id]);
   }
 }

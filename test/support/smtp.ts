@@ -11,6 +11,7 @@ export class TestSmtp {
   readonly messages: ParsedMail[] = [];
   private server?: SMTPServer;
   private waiters: (() => void)[] = [];
+  private held?: { gate: Promise<void>; arrived: () => void };
 
   private constructor(
     readonly port: number,
@@ -45,6 +46,10 @@ export class TestSmtp {
       onData: (stream, _session, callback) => {
         simpleParser(stream)
           .then(async (mail) => {
+            if (this.held) {
+              this.held.arrived();
+              await this.held.gate;
+            }
             await this.beforeAccept?.(mail);
             this.messages.push(mail);
             callback();
@@ -65,6 +70,23 @@ export class TestSmtp {
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Holds back the answer to each message from now on (its sender waits for SMTP to accept it) until
+   * `release` is called; `arrived` resolves when the first held message is in.
+   */
+  hold(): { arrived: Promise<void>; release: () => void } {
+    let open!: () => void;
+    let arrived!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    this.held = { gate, arrived };
+    const release = () => {
+      this.held = undefined;
+      open();
+    };
+    return { arrived: arrival, release };
   }
 
   /** Resolves once `count` messages in all have arrived; fails after `timeoutMs`. */
