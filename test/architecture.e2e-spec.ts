@@ -49,6 +49,7 @@ const TABLE_OWNERS: Record<string, string> = {
   one_time_link: 'links/links.repository.ts',
   audit_event: 'audit/audit.repository.ts',
   login_throttle: 'auth/login-throttle.repository.ts',
+  // express-session's store (connect-pg-simple) writes the rows; ending a user's sessions is ours.
   session: 'auth/sessions.repository.ts',
 };
 

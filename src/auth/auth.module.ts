@@ -10,14 +10,17 @@ import { DeviceCookies } from './device-cookie.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginThrottleRepository } from './login-throttle.repository.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { PasswordResetComposer } from './password-reset.composer.js';
+import { PasswordResetController } from './password-reset.controller.js';
+import { PasswordResetService } from './password-reset.service.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionSerializer } from './session.serializer.js';
 
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
-  controllers: [AuthController],
-  exports: [AuthService, DeviceCookies, SessionsRepository, RENDER_UNAVAILABLE],
+  controllers: [AuthController, PasswordResetController],
+  exports: [AuthService, DeviceCookies, SessionsRepository, RENDER_UNAVAILABLE, PasswordResetService],
   providers: [
     AuthService,
     DeviceCookies,
@@ -27,6 +30,8 @@ import { SessionSerializer } from './session.serializer.js';
     LoginThrottleRepository,
     { provide: RENDER_UNAVAILABLE, useValue: renderLoginUnavailable },
     LoginThrottleService,
+    PasswordResetService,
+    PasswordResetComposer,
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
 })

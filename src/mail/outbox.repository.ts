@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray, sql } from '../database/sql.js';
+import { pgArray, sql, sqlOne } from '../database/sql.js';
 import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
 import type { OutboxJob } from './mail-composer.js';
 
@@ -22,6 +22,16 @@ export class OutboxRepository {
        select x.kind, x.tenant_id, x.ref_id, x.recipient from jsonb_to_recordset(?::jsonb) as x(kind text, tenant_id int, ref_id int, recipient text)`,
       [JSON.stringify(mails.map((m) => ({ kind: m.kind, tenant_id: m.tenantId, ref_id: m.refId, recipient: m.recipient })))],
     );
+  }
+
+  /** How many messages of a kind were queued for one record of a tenant since a time (a feature's rate limit). */
+  async countSince(em: EntityManager, kind: string, tenantId: TenantId, refId: number, since: Date): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      em,
+      'select count(*)::int as n from mail_outbox where kind = ? and ref_id = ? and tenant_id = ? and created_at > ?',
+      [kind, refId, tenantId, since],
+    );
+    return row?.n ?? 0;
   }
 
   /** Messages not yet on their way are dropped (a revoked invitation); one in flight finishes. */

@@ -7,6 +7,7 @@ import { AuditController } from './audit.controller.js';
 import { GroupsController } from './groups.controller.js';
 import { HomeController } from './home.controller.js';
 import { InvitationsController } from './invitations.controller.js';
+import { PasswordResetMailController } from './password-reset-mail.controller.js';
 import { RolesController } from './roles.controller.js';
 import { SecurityController } from './security.controller.js';
 import { UserFormPresenter } from './user-form.presenter.js';
@@ -27,6 +28,7 @@ import { UsersController } from './users.controller.js';
     GroupsController,
     InvitationsController,
     AuditController,
+    PasswordResetMailController,
   ],
   providers: [UserFormPresenter, UserListPresenter, UserLifecycleService],
 })

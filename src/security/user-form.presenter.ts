@@ -5,7 +5,7 @@ import { confirmationOf, InvitationsService, type InvitationSummary } from '../i
 import { GroupsService } from '../groups/groups.service.js';
 import { RolesRepository } from '../roles/roles.repository.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
-import { USER_TYPES } from '../users/user-type.js';
+import { canLogIn, USER_TYPES } from '../users/user-type.js';
 import type { UserRecord } from '../users/users.repository.js';
 
 /** What the form shows, whether it comes from the database or from a posted (maybe invalid) form. */
@@ -66,6 +66,8 @@ export class UserFormPresenter {
       roleLines,
       groups,
       invitation,
+      // Run > Send password reset mail: for users who can log in and have an address.
+      resetAllowed: !!user && canLogIn(user.user_type) && !!user.email,
       inviteOpen: !!summary?.status && ['queued', 'sending', 'sent', 'failed'].includes(summary.status),
       requested: !!summary?.requested,
       confirmation,

@@ -2,7 +2,9 @@ import type { TenantId } from '../tenancy/tenant-id.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
+import { PASSWORD_RESET_LINK } from '../auth/password-reset.composer.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
+import { LinksService } from '../links/links.service.js';
 import type { SessionUser } from '../users/session-user.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 import { LAST_SECURITY_USER_MESSAGE, LastSecurityUserError } from '../users/users.service.js';
@@ -25,6 +27,7 @@ export class UserLifecycleService {
     private readonly users: UsersRepository,
     private readonly sessions: SessionsRepository,
     private readonly invitations: InvitationsService,
+    private readonly links: LinksService,
     private readonly audit: AuditService,
   ) {}
 
@@ -61,7 +64,7 @@ export class UserLifecycleService {
         }
         if ((await this.users.countSecurityUsers(tenantId, em)) === 0) throw new LastSecurityUserError();
         const sessions = await this.sessions.endAllOf(tenantId, id, '', em);
-        const links = await this.invitations.revokeOnDeactivation(em, tenantId, id);
+        const links = (await this.invitations.revokeOnDeactivation(em, tenantId, id)) + (await this.links.revoke(em, tenantId, PASSWORD_RESET_LINK, [id]));
         await this.audit.record({ ...base, event: 'user_deactivated', details: { login: user.login, sessionsEnded: sessions, linksRevoked: links } }, em);
         return { ok: true as const, notice: 'user-deactivated' };
       });

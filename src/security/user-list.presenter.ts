@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { own } from '../common/own.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
+import { PASSWORD_RESET_MESSAGES } from './password-reset-mail.controller.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { SORT_COLUMNS, UserListRepository, type UserSort } from '../users/user-list.repository.js';
@@ -12,6 +13,7 @@ const NOTICES: Record<string, string> = {
   'user-deactivated': 'The user has been deactivated and logged out everywhere. They cannot log in until reactivated.',
   'user-reactivated': 'The user has been reactivated and can log in again.',
   ...INVITATION_MESSAGES,
+  ...PASSWORD_RESET_MESSAGES,
 };
 
 /**

@@ -144,6 +144,26 @@ export class UsersRepository {
     ]);
   }
 
+  /**
+   * The user a "Forgot password" request names by login or email (case-insensitive), if it may get
+   * a reset mail: able to log in and with an address. An email shared by several users names none.
+   */
+  async findForReset(tenantId: TenantId, loginOrEmail: string): Promise<UserContact | undefined> {
+    const rows = await sql<UserContact>(
+      this.em,
+      `select id, login, name, email, user_type from app_user
+       where tenant_id = ? and (lower(login) = lower(?) or lower(email) = lower(?)) and email is not null
+         and user_type in ('Internal', 'External') and deactivated_at is null
+       limit 2`,
+      [tenantId, loginOrEmail, loginOrEmail],
+    );
+    return rows.length === 1 ? rows[0] : rows.find((r) => r.login.toLowerCase() === loginOrEmail.toLowerCase());
+  }
+
+  async isDeactivated(tenantId: TenantId, id: number): Promise<boolean> {
+    return !!(await sqlOne(this.em, 'select 1 from app_user where tenant_id = ? and id = ? and deactivated_at is not null', [tenantId, id]));
+  }
+
   async findContact(tenantId: TenantId, id: number): Promise<UserContact | undefined> {
     return sqlOne<UserContact>(this.em, 'select id, login, name, email, user_type from app_user where tenant_id = ? and id = ?', [tenantId, id]);
   }
