@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import connectPgSimple from 'connect-pg-simple';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type pg from 'pg';
 import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { SessionPrincipal } from './session.serializer.js';
+import { PgSessionStore } from './sessions.repository.js';
 
 /** Renew the idle timer at most this often, so a page view does not write the session every time. */
 const LAST_SEEN_GRANULARITY_MS = 60_000;
@@ -16,16 +16,8 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
  * even asked, so it means nothing there and its own session stays untouched.
  */
 export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHandler {
-  const PgStore = connectPgSimple(session);
   const name = config.secureCookies ? '__Host-sid' : 'sid';
-  const store = new PgStore({
-    pool,
-    tableName: 'session',
-    createTableIfMissing: false,
-    disableTouch: true,
-    ttl: config.sessionAbsoluteHours * 3600,
-    pruneSessionInterval: 15 * 60,
-  });
+  const store = new PgSessionStore(pool, { ttlSeconds: config.sessionAbsoluteHours * 3600, pruneSeconds: 15 * 60 });
   const handler = session({
     name,
     store,

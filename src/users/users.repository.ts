@@ -61,7 +61,7 @@ export class UsersRepository {
        left join role r on r.id = ur.role_id
        left join lateral unnest(r.permissions) p on true
        where u.tenant_id = ? and u.id = ?
-       group by u.id`,
+       group by u.tenant_id, u.id`,
       [tenantId, id],
     );
     if (!row) return undefined;
@@ -118,7 +118,7 @@ export class UsersRepository {
        left join user_role ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
        left join role r on r.id = ur.role_id
        where u.tenant_id = ? and u.id = ?
-       group by u.id`,
+       group by u.tenant_id, u.id`,
       [tenantId, id],
     );
   }
