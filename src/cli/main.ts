@@ -63,12 +63,14 @@ async function withDatabase(config: AppConfig, work: (instances: Instances) => P
     import('../database/database.js'),
     import('../tenancy/instances.service.js'),
   ]);
+  const { UsersRepository } = await import('../users/users.repository.js');
   const db = await openDatabase(config, 'cli');
   try {
     await migrate(db.url);
     const orm = await MikroORM.init(ormConfig(db.url, { pool: { min: 0, max: 2 } }));
     try {
-      return await work(new InstancesService(orm.em.fork()));
+      const em = orm.em.fork();
+      return await work(new InstancesService(em, new UsersRepository(em)));
     } catch (err) {
       if (err instanceof InstanceError) throw new CliError(err.message);
       throw err;

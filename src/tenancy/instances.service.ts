@@ -4,6 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../auth/password-hasher.js';
 import { sql, sqlOne } from '../database/sql.js';
 import { EVERYBODY } from '../groups/group.entity.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { newInstanceProblem, type NewInstance } from './new-instance.js';
 
 /** Roles every instance starts with; only Administrator may use the Security module. */
@@ -21,7 +22,10 @@ export type { NewInstance };
 /** Creates instances with their starter data: the operator's side of tenancy (CLI and demo seed). */
 @Injectable()
 export class InstancesService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UsersRepository,
+  ) {}
 
   async create(input: NewInstance): Promise<{ id: number; name: string; password: string; generated: boolean }> {
     const name = input.name.trim();
@@ -44,17 +48,17 @@ export class InstancesService {
         [tenant.id, JSON.stringify(STARTER_ROLES)],
       );
       const group = await sqlOne<{ id: number }>(em, 'insert into user_group (tenant_id, name) values (?, ?) returning id', [tenant.id, EVERYBODY]);
-      const admin = await sqlOne<{ id: number }>(
+      const [adminId] = await this.users.create(
+        tenant.id,
+        [{ login: input.adminLogin, name: 'Administrator', email: input.adminEmail, userType: 'Internal', passwordHash }],
         em,
-        `insert into app_user (tenant_id, login, name, email, user_type, password_hash) values (?, ?, 'Administrator', ?, 'Internal', ?) returning id`,
-        [tenant.id, input.adminLogin, input.adminEmail, passwordHash],
       );
       const adminRole = roles.find((r) => r.name === 'Administrator')!;
-      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) values (?, ?, ?)', [tenant.id, admin!.id, adminRole.id]);
-      await sql(em, 'insert into group_member (tenant_id, user_id, group_id) values (?, ?, ?)', [tenant.id, admin!.id, group!.id]);
+      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) values (?, ?, ?)', [tenant.id, adminId, adminRole.id]);
+      await sql(em, 'insert into group_member (tenant_id, user_id, group_id) values (?, ?, ?)', [tenant.id, adminId, group!.id]);
       await sql(em, `insert into audit_event (tenant_id, event, target_type, target_id, details) values (?, 'instance_created', 'user', ?, ?)`, [
         tenant.id,
-        admin!.id,
+        adminId,
         JSON.stringify({ adminLogin: input.adminLogin }),
       ]);
       return tenant.id;
@@ -65,7 +69,7 @@ export class InstancesService {
   async list(): Promise<{ name: string; displayName: string; users: number }[]> {
     const rows = await sql<{ name: string; display_name: string; users: string }>(
       this.em.fork(),
-      'select t.name, t.display_name, (select count(*) from app_user u where u.tenant_id = t.id) as users from tenant t order by t.name',
+      'select t.name, t.display_name, (select coalesce(sum(c.users), 0) from user_count c where c.tenant_id = t.id) as users from tenant t order by t.name',
     );
     return rows.map((r) => ({ name: r.name, displayName: r.display_name, users: Number(r.users) }));
   }

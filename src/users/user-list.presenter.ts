@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { statusView } from '../invitations/invitation-state.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
-import { SORT_COLUMNS, UsersRepository, type UserSort } from './users.repository.js';
+import { SORT_KEYS, UsersRepository, type Cursor, type PageAt, type UserListRow, type UserSort } from './users.repository.js';
 
 export const PAGE_SIZE = 50;
 
@@ -25,35 +25,35 @@ export class UserListPresenter {
   }
 
   async model(tenantId: number, query: Record<string, unknown>) {
-    const search = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
-    const sort = (typeof query.sort === 'string' && query.sort in SORT_COLUMNS ? query.sort : 'login') as UserSort;
+    const search =
+      typeof query.q === 'string'
+        ? query.q
+            .replace(/[\u0000-\u001f]/g, ' ')
+            .trim()
+            .slice(0, 100)
+        : '';
+    const sort = (typeof query.sort === 'string' && query.sort in SORT_KEYS ? query.sort : 'login') as UserSort;
     const dir = query.dir === 'desc' ? 'desc' : 'asc';
-    const requestedPage = Math.max(1, Math.min(100_000, Number.parseInt(String(query.page ?? '1'), 10) || 1));
-    const fetch = (page: number) => this.users.page(tenantId, { search: search || undefined, sort, dir, page, pageSize: PAGE_SIZE });
-    let { rows, total, more } = await fetch(requestedPage);
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    // Past the counted matches of a broad search, Next stays while a full page came back.
-    const page = more ? requestedPage : Math.min(requestedPage, pages);
-    if (page !== requestedPage) ({ rows, total, more } = await fetch(page));
+    // A cursor that does not decode (edited, truncated) simply means the first page.
+    const after = decodeCursor(query.after);
+    const before = decodeCursor(query.before);
+    const at: PageAt = after ? { after } : before ? { before } : query.at === 'last' ? { last: true } : { first: true };
+    const { rows, total, more, hasPrev, hasNext } = await this.users.page(tenantId, { search: search || undefined, sort, dir, at, pageSize: PAGE_SIZE });
     const now = this.clock.now();
-    const link = (changes: Record<string, string | number | undefined>) => {
+    const link = (changes: Record<string, string | undefined>) => {
       const params = new URLSearchParams();
-      const merged = {
-        q: search || undefined,
-        sort: sort === 'login' ? undefined : sort,
-        dir: dir === 'asc' ? undefined : dir,
-        page: page > 1 ? page : undefined,
-        ...changes,
-      };
+      const merged = { q: search || undefined, sort: sort === 'login' ? undefined : sort, dir: dir === 'asc' ? undefined : dir, ...changes };
       for (const [key, value] of Object.entries(merged)) if (value !== undefined && value !== '') params.set(key, String(value));
       const qs = params.toString();
       return '/security/users' + (qs ? '?' + qs : '');
     };
+    const firstRow = rows[0];
+    const lastRow = rows[rows.length - 1];
     const column = (key: UserSort, label: string) => {
       const active = sort === key;
       return {
         label,
-        href: link({ sort: key, dir: active && dir === 'asc' ? 'desc' : undefined, page: undefined }),
+        href: link({ sort: key, dir: active && dir === 'asc' ? 'desc' : undefined }),
         ariaSort: active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined,
         arrow: active ? (dir === 'asc' ? '▲' : '▼') : '',
       };
@@ -64,13 +64,12 @@ export class UserListPresenter {
       nav: 'users',
       search,
       total,
-      page,
-      pages,
-      first: rows.length === 0 ? 0 : (page - 1) * PAGE_SIZE + 1,
-      last: (page - 1) * PAGE_SIZE + rows.length,
-      prev: page > 1 ? link({ page: page - 1 }) : undefined,
-      next: page < pages || (more && rows.length === PAGE_SIZE) ? link({ page: page + 1 }) : undefined,
       more,
+      summary: summary(rows.length, total, more, !hasPrev, !hasNext && !search),
+      first: hasPrev ? link({}) : undefined,
+      prev: hasPrev && firstRow ? link({ before: encodeCursor(firstRow) }) : undefined,
+      next: hasNext && lastRow ? link({ after: encodeCursor(lastRow) }) : undefined,
+      last: hasNext ? link({ at: 'last' }) : undefined,
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
       rows: rows.map((row) => ({
@@ -82,5 +81,33 @@ export class UserListPresenter {
         requested: !!row.invitation_requested_at,
       })),
     };
+  }
+}
+
+/** "1–50 of 1000" where the position is known (first or last page), else "50 of 1000"; a broad search says "more than". */
+function summary(shown: number, total: number, more: boolean, atStart: boolean, atEnd: boolean): string {
+  if (shown === 0) return 'No users found';
+  const of = `of ${more ? 'more than ' : ''}${total}`;
+  if (atStart) return `1–${shown} ${of}`;
+  if (atEnd) return `${total - shown + 1}–${total} ${of}`;
+  return `${shown} ${of}`;
+}
+
+/** A page cursor in the URL: the row's sort key and id, as base64url JSON. */
+export function encodeCursor(row: Pick<UserListRow, 'sort_key' | 'id'>): string {
+  return Buffer.from(JSON.stringify([row.sort_key, row.id])).toString('base64url');
+}
+
+export function decodeCursor(value: unknown): Cursor | undefined {
+  if (typeof value !== 'string' || value.length > 600) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
+    const [key, id] = parsed as unknown[];
+    if (typeof key !== 'string' || key.length > 300 || /\u0000/.test(key)) return undefined;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > 2_147_483_647) return undefined;
+    return { key, id };
+  } catch {
+    return undefined;
   }
 }

@@ -6,14 +6,33 @@ import { sql, sqlOne } from '../database/sql.js';
 
 export const SEARCH_COUNT_CAP = 1000;
 
-export const SORT_COLUMNS = { login: 'lower(u.login)', name: 'lower(u.name)', email: 'lower(u.email)', type: 'u.user_type' } as const;
-export type UserSort = keyof typeof SORT_COLUMNS;
+/**
+ * The key of each sort, exactly as its index has it (migration 20261130091400: `app_user_sort_*_idx`
+ * on (tenant_id, key, id)), so keyset paging walks the index whatever the table's size.
+ */
+export const SORT_KEYS = { login: 'lower(u.login)', name: 'lower(u.name)', email: "lower(coalesce(u.email, ''))", type: 'u.user_type' } as const;
+export type UserSort = keyof typeof SORT_KEYS;
 
-export interface UserListQuery {
+/** The trigram-indexed text a search looks in (`app_user_search_idx`): login, name and email. */
+const SEARCH_TEXT = `lower(u.login || E'\\n' || u.name || E'\\n' || coalesce(u.email, ''))`;
+
+/** Status of a user as the counts know it; every user is active until deactivation exists. */
+export const ACTIVE = 'active';
+
+/** A position in a sort: the row's sort key and id (the id breaks ties). */
+export interface Cursor {
+  key: string;
+  id: number;
+}
+
+/** Which page: the first, the last, or the one just after / before a row. */
+export type PageAt = { first: true } | { last: true } | { after: Cursor } | { before: Cursor };
+
+export interface UserPageQuery {
   search?: string;
   sort: UserSort;
   dir: 'asc' | 'desc';
-  page: number;
+  at: PageAt;
   pageSize: number;
 }
 
@@ -23,10 +42,41 @@ export interface UserListRow {
   name: string;
   email: string | null;
   user_type: string;
+  sort_key: string;
   invitation_requested_at: string | null;
   invitation_status: InvitationState | null;
   invitation_expires_at: string | null;
   invitation_error: string | null;
+}
+
+export interface UserPage {
+  /** The page in display order; a search's exact login match, on its first page, comes first. */
+  rows: UserListRow[];
+  /** Exact number of users (or of matches, counted up to SEARCH_COUNT_CAP). */
+  total: number;
+  /** A search matched more than SEARCH_COUNT_CAP users. */
+  more: boolean;
+  hasPrev: boolean;
+  hasNext: boolean;
+}
+
+export interface NewUser {
+  login: string;
+  name: string;
+  email: string | null;
+  userType: string;
+  passwordHash?: string | null;
+}
+
+/** A list row with its sort key (for the page's cursors) and its latest invitation. */
+function rowSelect(key: string): string {
+  return `select u.id, u.login, u.name, u.email, u.user_type, ${key} as sort_key, u.invitation_requested_at,
+                i.status as invitation_status, i.expires_at as invitation_expires_at, i.last_error as invitation_error
+         from app_user u
+         left join lateral (
+           select status, expires_at, last_error from invitation i
+           where i.tenant_id = u.tenant_id and i.user_id = u.id order by i.id desc limit 1
+         ) i on true`;
 }
 
 export interface UserRecord {
@@ -76,37 +126,92 @@ export class UsersRepository {
     };
   }
 
-  /** One page of the users navigator: plain rows, the latest invitation of each joined in the same query. */
-  async page(tenantId: number, query: UserListQuery): Promise<{ rows: UserListRow[]; total: number; more: boolean }> {
+  /**
+   * One page of the users navigator in one statement: keyset paging on the sort's index (no OFFSET,
+   * stable while users are added), the count from user_count (exact, constant time) or, for a
+   * search, the trigram index counted up to SEARCH_COUNT_CAP + 1, and the latest invitation per row.
+   */
+  async page(tenantId: number, query: UserPageQuery): Promise<UserPage> {
+    const key = SORT_KEYS[query.sort];
+    const where: string[] = ['u.tenant_id = ?'];
     const params: unknown[] = [tenantId];
-    let where = 'u.tenant_id = ?';
-    if (query.search) {
-      const like = '%' + query.search.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-      where += ' and (lower(u.login) like ? or lower(u.name) like ? or lower(u.email) like ?)';
-      params.push(like, like, like);
+    const search = query.search?.toLowerCase();
+    if (search) {
+      // The exact login is shown apart (first, on the first page), so the pages never repeat it.
+      where.push(`${SEARCH_TEXT} like ?`, 'lower(u.login) <> ?');
+      params.push('%' + search.replace(/[\\%_]/g, (c) => '\\' + c) + '%', search);
     }
-    const order = `${SORT_COLUMNS[query.sort]} ${query.dir === 'desc' ? 'desc' : 'asc'}, u.id ${query.dir === 'desc' ? 'desc' : 'asc'}`;
-    // One round trip: the page as JSON and the count (a search counts at most SEARCH_COUNT_CAP + 1
-    // matches: the exact number of a broad search is not worth a scan).
-    const counted = query.search
-      ? `select count(*) from (select 1 from app_user u where ${where} limit ${SEARCH_COUNT_CAP + 1}) m`
-      : `select count(*) from app_user u where ${where}`;
-    const result = await sqlOne<{ total: number; rows: UserListRow[] }>(
+    const at = query.at;
+    // Fetching backwards (Previous, Last) walks the index the other way; the rows are turned round below.
+    const backwards = 'before' in at || 'last' in at;
+    const descending = (query.dir === 'desc') !== backwards;
+    const cursor = 'after' in at ? at.after : 'before' in at ? at.before : undefined;
+    const keyset = cursor ? [`(${key}, u.id) ${descending ? '<' : '>'} (?, ?)`] : [];
+    const order = descending ? 'desc' : 'asc';
+    const filter = [...where, ...keyset].join(' and ');
+    const counted = search
+      ? `select count(*) from (select 1 from app_user u where ${where.join(' and ')} limit ${SEARCH_COUNT_CAP + 1}) m`
+      : 'select coalesce(sum(users), 0) from user_count where tenant_id = ?';
+    const exact = search ? `(select json_agg(x) from (${rowSelect(key)} where u.tenant_id = ? and lower(u.login) = ?) x)` : `'[]'::json`;
+    const result = await sqlOne<{ total: number; rows: UserListRow[]; exact: UserListRow[] | null }>(
       this.em,
-      `select (${counted})::int as total, coalesce((select json_agg(p) from (
-         select u.id, u.login, u.name, u.email, u.user_type, u.invitation_requested_at,
-                i.status as invitation_status, i.expires_at as invitation_expires_at, i.last_error as invitation_error
-         from app_user u
-         left join lateral (
-           select status, expires_at, last_error from invitation i
-           where i.tenant_id = u.tenant_id and i.user_id = u.id order by i.id desc limit 1
-         ) i on true
-         where ${where} order by ${order} limit ? offset ?) p), '[]') as rows`,
-      [...params, ...params, query.pageSize, (query.page - 1) * query.pageSize],
+      `select (${counted})::int as total, ${exact} as exact, coalesce((select json_agg(p) from (
+         ${rowSelect(key)} where ${filter} order by ${key} ${order}, u.id ${order} limit ?) p), '[]') as rows`,
+      [...(search ? params : [tenantId]), ...(search ? [tenantId, search] : []), ...params, ...(cursor ? [cursor.key, cursor.id] : []), query.pageSize + 1],
     );
-    const { total, rows } = result!;
-    const more = !!query.search && total > SEARCH_COUNT_CAP;
-    return { rows, total: more ? SEARCH_COUNT_CAP : total, more };
+    const { total, exact: exactRows } = result!;
+    let rows = result!.rows;
+    const beyond = rows.length > query.pageSize;
+    if (beyond) rows = rows.slice(0, query.pageSize);
+    if (backwards) rows.reverse();
+    const matched = total + (exactRows?.length ?? 0);
+    // Previous that reaches the start is the first page: a search's exact login shows on top there too.
+    const atStart = 'first' in at || ('before' in at && !beyond);
+    return {
+      rows: [...(atStart ? (exactRows ?? []) : []), ...rows],
+      total: Math.min(matched, search ? SEARCH_COUNT_CAP : matched),
+      more: !!search && matched > SEARCH_COUNT_CAP,
+      hasPrev: backwards ? beyond : 'after' in at,
+      hasNext: backwards ? 'before' in at : beyond,
+    };
+  }
+
+  /**
+   * Creates users and counts them (user_count) in the caller's transaction: the one way users come
+   * into being (the user form, a new instance's administrator, an import), so the count stays exact.
+   */
+  async create(tenantId: number, users: NewUser[], em: EntityManager = this.em): Promise<number[]> {
+    if (users.length === 0) return [];
+    const rows = await sql<{ id: number }>(
+      em,
+      `with added as (
+         insert into app_user (tenant_id, login, name, email, user_type, password_hash)
+         select ?, n.v ->> 'login', n.v ->> 'name', n.v ->> 'email', n.v ->> 'userType', n.v ->> 'passwordHash'
+         from jsonb_array_elements(?::jsonb) with ordinality as n(v, i)
+         order by n.i returning id),
+       counted as (
+         insert into user_count (tenant_id, status, users) select ?, ?, count(*) from added
+         on conflict (tenant_id, status) do update set users = user_count.users + excluded.users)
+       select id from added order by id`,
+      [tenantId, JSON.stringify(users), tenantId, ACTIVE],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Moves users between statuses in the counts, in the caller's transaction (e.g. deactivation: active -1, inactive +1). */
+  async countStatusChange(tenantId: number, changes: Record<string, number>, em: EntityManager = this.em): Promise<void> {
+    await sql(
+      em,
+      `insert into user_count (tenant_id, status, users) select ?, c.key, c.value::bigint from jsonb_each_text(?::jsonb) c
+       on conflict (tenant_id, status) do update set users = user_count.users + excluded.users`,
+      [tenantId, JSON.stringify(changes)],
+    );
+  }
+
+  /** Users of an instance per status, as counted. */
+  async counts(tenantId: number): Promise<Record<string, number>> {
+    const rows = await sql<{ status: string; users: string }>(this.em, 'select status, users from user_count where tenant_id = ?', [tenantId]);
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.users)]));
   }
 
   async findById(tenantId: number, id: number): Promise<UserRecord | undefined> {

@@ -57,14 +57,8 @@ export class UsersService {
   }
 
   private async insert(em: EntityManager, tenantId: number, form: UserFormDto, email: string | null): Promise<number> {
-    const row = await sqlOne<{ id: number }>(em, 'insert into app_user (tenant_id, login, name, email, user_type) values (?, ?, ?, ?, ?) returning id', [
-      tenantId,
-      form.login,
-      form.name,
-      email,
-      form.userType,
-    ]);
-    return row!.id;
+    const [id] = await this.users.create(tenantId, [{ login: form.login, name: form.name, email, userType: form.userType }], em);
+    return id;
   }
 
   /** Refused (undefined) when the form was opened on an older version than the one stored. */
