@@ -11,7 +11,6 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261130091400 extends Migration {
   override async up(): Promise<void> {
     this.addSql('create extension if not exists pg_trgm;');
-    this.addSql('create extension if not exists btree_gin;');
 
     // Foreign keys that point at the keys being replaced go first, and come back on the new keys.
     for (const [table, fk] of [
@@ -82,14 +81,16 @@ export class Migration20261130091400 extends Migration {
     this.addSql(`insert into "user_count" ("tenant_id", "status", "users") select "tenant_id", 'active', count(*) from "app_user" group by "tenant_id";`);
 
     // One index per sort of the users list (keyset paging: the sort key, then id), and one trigram
-    // index for "any part of login, name or email".
+    // index for "any part of login, name or email". The trigram index leaves tenant_id out: as a GIN
+    // key it made a search in a 1,000,000-user instance read that instance's whole posting list
+    // (177 ms against 15 ms); the tenant is checked on the few rows found.
     this.addSql(`drop index "app_user_tenant_email_idx"; drop index "app_user_tenant_name_idx";`);
     this.addSql(`create index "app_user_sort_login_idx" on "app_user" ("tenant_id", lower("login"), "id");`);
     this.addSql(`create index "app_user_sort_name_idx" on "app_user" ("tenant_id", lower("name"), "id");`);
     this.addSql(`create index "app_user_sort_email_idx" on "app_user" ("tenant_id", lower(coalesce("email", '')), "id");`);
     this.addSql(`create index "app_user_sort_type_idx" on "app_user" ("tenant_id", "user_type", "id");`);
     this.addSql(
-      `create index "app_user_search_idx" on "app_user" using gin ("tenant_id", lower("login" || E'\\n' || "name" || E'\\n' || coalesce("email", '')) gin_trgm_ops);`,
+      `create index "app_user_search_idx" on "app_user" using gin (lower("login" || E'\\n' || "name" || E'\\n' || coalesce("email", '')) gin_trgm_ops);`,
     );
   }
 

@@ -150,7 +150,8 @@ export class UsersRepository {
     const order = descending ? 'desc' : 'asc';
     const filter = [...where, ...keyset].join(' and ');
     const counted = search
-      ? `select count(*) from (select 1 from app_user u where ${where.join(' and ')} limit ${SEARCH_COUNT_CAP + 1}) m`
+      ? // Ordered by the sort's key: a broad term is counted by walking that index until the cap, a rare one through the trigram index.
+        `select count(*) from (select 1 from app_user u where ${where.join(' and ')} order by ${key} limit ${SEARCH_COUNT_CAP + 1}) m`
       : 'select coalesce(sum(users), 0) from user_count where tenant_id = ?';
     const exact = search ? `(select json_agg(x) from (${rowSelect(key)} where u.tenant_id = ? and lower(u.login) = ?) x)` : `'[]'::json`;
     const result = await sqlOne<{ total: number; rows: UserListRow[]; exact: UserListRow[] | null }>(
