@@ -70,7 +70,7 @@ export class Migration20261130091400 extends Migration {
       add constraint "session_pkey" primary key ("tenant_id", "sid"),
       add constraint "session_tenant_id_fkey" foreign key ("tenant_id") references "tenant" ("id") on delete cascade,
       add constraint "session_tenant_id_user_id_fkey" foreign key ("tenant_id", "user_id") references "app_user" ("tenant_id", "id") on delete cascade;`);
-    this.addSql(`create index "session_user_idx" on "session" ("tenant_id", "user_id");`);
+    this.addSql(`create index "session_tenant_user_idx" on "session" ("tenant_id", "user_id");`);
 
     // Users per instance and status, changed in the same transaction as the users they count.
     this.addSql(`create table "user_count" (
