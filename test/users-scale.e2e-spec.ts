@@ -197,6 +197,13 @@ describe('users list at scale', () => {
       expect(seen).toHaveLength(123);
     });
 
+    it('a term of one or two characters matches the start of a login or name, and says so', async () => {
+      const res = await admin.get('/security/users?q=Wi');
+      expect(res.text).toContain('Wilhelmina Featherstonehaugh');
+      expect(res.text).toContain('type three or more');
+      expect(idsOf((await admin.get('/security/users?q=lh')).text)).toHaveLength(0);
+    });
+
     it('treats % and _ as plain characters', async () => {
       const res = await admin.get('/security/users?q=' + encodeURIComponent('%_'));
       expect(res.status).toBe(200);

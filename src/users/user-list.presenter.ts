@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { statusView } from '../invitations/invitation-state.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
-import { SORT_KEYS, UsersRepository, type Cursor, type PageAt, type UserListRow, type UserSort } from './users.repository.js';
+import { MIN_PART_SEARCH, SORT_KEYS, UsersRepository, type Cursor, type PageAt, type UserListRow, type UserSort } from './users.repository.js';
 
 export const PAGE_SIZE = 50;
 
@@ -65,6 +65,10 @@ export class UserListPresenter {
       search,
       total,
       more,
+      searchHint:
+        search && search.length < MIN_PART_SEARCH
+          ? 'One or two characters find logins and names that start with them; type three or more to find any part of a login, name or email.'
+          : undefined,
       summary: summary(rows.length, total, more, !hasPrev, !hasNext && !search),
       first: hasPrev ? link({}) : undefined,
       prev: hasPrev && firstRow ? link({ before: encodeCursor(firstRow) }) : undefined,

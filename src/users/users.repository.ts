@@ -16,6 +16,9 @@ export type UserSort = keyof typeof SORT_KEYS;
 /** The trigram-indexed text a search looks in (`app_user_search_idx`): login, name and email. */
 const SEARCH_TEXT = `lower(u.login || E'\\n' || u.name || E'\\n' || coalesce(u.email, ''))`;
 
+/** Shorter search terms match the start of a login or name only (trigrams need three characters). */
+export const MIN_PART_SEARCH = 3;
+
 /** Status of a user as the counts know it; every user is active until deactivation exists. */
 export const ACTIVE = 'active';
 
@@ -137,9 +140,15 @@ export class UsersRepository {
     const params: unknown[] = [tenantId];
     const search = query.search?.toLowerCase();
     if (search) {
+      const escaped = search.replace(/[\\%_]/g, (c) => '\\' + c);
+      // Any part, through the trigram index; a term of one or two characters has no trigram, so it
+      // matches the start of a login or name through their sort indexes instead of reading them all.
+      if (search.length >= MIN_PART_SEARCH) where.push(`${SEARCH_TEXT} like ?`);
+      else where.push('(lower(u.login) like ? or lower(u.name) like ?)');
+      params.push(...(search.length >= MIN_PART_SEARCH ? ['%' + escaped + '%'] : [escaped + '%', escaped + '%']));
       // The exact login is shown apart (first, on the first page), so the pages never repeat it.
-      where.push(`${SEARCH_TEXT} like ?`, 'lower(u.login) <> ?');
-      params.push('%' + search.replace(/[\\%_]/g, (c) => '\\' + c) + '%', search);
+      where.push('lower(u.login) <> ?');
+      params.push(search);
     }
     const at = query.at;
     // Fetching backwards (Previous, Last) walks the index the other way; the rows are turned round below.
