@@ -520,6 +520,8 @@ async function main() {
     rounds.push(result);
   }
   const hwm = { app: procStatus(app.pid, 'VmHWM'), hello: procStatus(hello.pid, 'VmHWM') };
+  // A partial run (BENCH_ONLY, for profiling) prints its lines above and leaves results.md alone.
+  if (process.env.BENCH_ONLY) return log('BENCH_ONLY: results.md not written');
   report(rounds, bulk, hwm, idle, errors, scenarios['1M']);
 }
 
