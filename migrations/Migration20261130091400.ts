@@ -40,9 +40,12 @@ export class Migration20261130091400 extends Migration {
     );
     this.addSql(`drop index "user_role_role_idx"; create index "user_role_role_idx" on "user_role" ("tenant_id", "role_id");`);
     this.addSql(`drop index "group_member_group_idx"; create index "group_member_group_idx" on "group_member" ("tenant_id", "group_id");`);
-    this.addSql(
-      `alter table "invitation" drop constraint "invitation_token_hash_unique", add constraint "invitation_token_hash_unique" unique ("tenant_id", "token_hash");`,
-    );
+    // The invitation's own token column, where it still exists (link tokens later live in one_time_link).
+    this.addSql(`do $$ begin
+      if exists (select 1 from pg_constraint where conname = 'invitation_token_hash_unique' and conrelid = 'invitation'::regclass) then
+        alter table "invitation" drop constraint "invitation_token_hash_unique", add constraint "invitation_token_hash_unique" unique ("tenant_id", "token_hash");
+      end if;
+    end $$;`);
 
     this.addSql(`alter table "user_role"
       add constraint "user_role_tenant_id_user_id_fkey" foreign key ("tenant_id", "user_id") references "app_user" ("tenant_id", "id") on delete cascade,
@@ -112,9 +115,11 @@ export class Migration20261130091400 extends Migration {
     ]) {
       this.addSql(`alter table "${table}" drop constraint "${fk}";`);
     }
-    this.addSql(
-      `alter table "invitation" drop constraint "invitation_token_hash_unique", add constraint "invitation_token_hash_unique" unique ("token_hash");`,
-    );
+    this.addSql(`do $$ begin
+      if exists (select 1 from pg_constraint where conname = 'invitation_token_hash_unique' and conrelid = 'invitation'::regclass) then
+        alter table "invitation" drop constraint "invitation_token_hash_unique", add constraint "invitation_token_hash_unique" unique ("token_hash");
+      end if;
+    end $$;`);
     this.addSql(`drop index "user_role_role_idx"; create index "user_role_role_idx" on "user_role" ("role_id");`);
     this.addSql(`drop index "group_member_group_idx"; create index "group_member_group_idx" on "group_member" ("group_id");`);
     this.addSql(`alter table "user_role" drop constraint "user_role_pkey", add constraint "user_role_pkey" primary key ("user_id", "role_id");`);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { statusView } from '../invitations/invitation-state.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
-import { MIN_PART_SEARCH, SORT_KEYS, UsersRepository, type Cursor, type PageAt, type UserListRow, type UserSort } from './users.repository.js';
+import { MIN_PART_SEARCH, SORT_KEYS, UserListRepository, type Cursor, type PageAt, type UserListRow, type UserSort } from './user-list.repository.js';
 
 export const PAGE_SIZE = 50;
 
@@ -15,7 +15,7 @@ const NOTICES: Record<string, string> = {
 @Injectable()
 export class UserListPresenter {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UserListRepository,
     private readonly clock: Clock,
   ) {}
 
