@@ -36,6 +36,8 @@ const SIZES = [
 const SIZE_DURATION = Number(process.env.BENCH_SIZE_DURATION ?? 5);
 const LIMIT_SECONDS = Number(process.env.BENCH_LIMIT ?? 1500);
 const started = Date.now();
+/** The machine is shared: its load average before the run goes into the results. */
+const loadAtStart = os.loadavg();
 
 const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
@@ -698,6 +700,10 @@ function report(rounds, bulk, hwm, idle, errors, sizeScenarioList = []) {
   const md = `# Benchmark results
 
 Run of \`npm run bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: **${os.cpus().length} cores** (${cpu}), **Node ${process.version}**, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM.
+Load average (1/5/15 min) at the start ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')}, at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ')} (other work on the machine shares the cores).
 Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per measurement after a ${WARMUP} s warm-up, ${ROUNDS} rounds with the order reversed every other round; medians of the rounds (ratios: median of per-round ratios).
 App: NODE_ENV=production behind a simulated TLS proxy (BASE_URL=https://${BASE_HOST}, TRUST_PROXY=true, \`X-Forwarded-Proto: https\`), embedded PostgreSQL with default durability (fsync on). Load generator, app, PostgreSQL and hello share the cores.
 
