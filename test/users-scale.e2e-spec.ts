@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { UserListRepository } from '../src/users/user-list.repository.js';
 import { UsersRepository, type NewUser } from '../src/users/users.repository.js';
 import { tenantFactory, unique, userFactory, type TestTenant } from './support/factories.js';
-import { csrfOf, login, type Agent } from './support/http.js';
+import { csrfOf, login, submitForm, type Agent } from './support/http.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 /** Users at scale: keyset paging, exact counts, search by any part (PRODUCT.md "Users at scale"). */
@@ -144,11 +144,30 @@ describe('users list at scale', () => {
       expect(await dbCount(beta.id)).toBe(266);
     });
 
-    it('moves users between statuses in the same transaction as the change', async () => {
+    it('through deactivate and reactivate, and the Status filter counts each status', async () => {
       const gamma = await tenantFactory(t);
-      await importUsers(gamma, 4);
-      await repo.countStatusChange(gamma.id, { active: -1, inactive: 1 });
-      expect(await repo.counts(gamma.id)).toEqual({ active: 4, inactive: 1 });
+      const gammaAdmin = (await login(t, gamma.host, gamma.admin.login, gamma.admin.password)).agent;
+      const [first, second] = await importUsers(gamma, 4);
+      const status = async (filter: string) => {
+        const text = (await gammaAdmin.get(`/security/users${filter}`)).text;
+        return { shown: text.match(/role="status">([^<]*)</)?.[1], rows: idsOf(text).length };
+      };
+      const act = async (id: number, action: 'deactivate' | 'reactivate', expected = 303) =>
+        expect((await submitForm(gammaAdmin, `/security/users/${id}/${action}`, `/security/users/${id}/${action}`, {})).status).toBe(expected);
+      await act(first, 'deactivate');
+      await act(second, 'deactivate');
+      await act(second, 'deactivate', 409); // already deactivated: refused, and not counted twice
+      expect(await repo.counts(gamma.id)).toEqual({ active: 3, deactivated: 2 });
+      expect(await status('?status=deactivated')).toEqual({ shown: '1–2 of 2', rows: 2 });
+      expect(await status('?status=active')).toEqual({ shown: '1–3 of 3', rows: 3 });
+      expect(await status('')).toEqual({ shown: '1–5 of 5', rows: 5 });
+      await act(second, 'reactivate');
+      expect(await repo.counts(gamma.id)).toEqual({ active: 4, deactivated: 1 });
+      const byStatus = await t.db.query<{ status: string; n: number }>(
+        `select case when deactivated_at is null then 'active' else 'deactivated' end as status, count(*)::int as n from app_user where tenant_id = $1 group by 1`,
+        [gamma.id],
+      );
+      expect(Object.fromEntries(byStatus.rows.map((r) => [r.status, r.n]))).toEqual(await repo.counts(gamma.id));
     });
   });
 

@@ -4,6 +4,7 @@ import session from 'express-session';
 import type pg from 'pg';
 import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
+import { decodeCookieValue } from './csrf.js';
 import type { SessionPrincipal } from './session.serializer.js';
 import { PgSessionStore } from './sessions.repository.js';
 
@@ -13,11 +14,17 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
 /**
  * express-session in PostgreSQL (any app process can serve any session). The session id starts
  * with the tenant id: a cookie replayed on another instance's host is dropped before the store is
- * even asked, so it means nothing there and its own session stays untouched.
+ * even asked, so it means nothing there and its own session stays untouched. While the store cannot
+ * answer, a request with a session fails (503) rather than pass as anonymous.
  */
-export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHandler {
+export function sessionMiddleware(config: AppConfig, pool: pg.Pool, reportError: (err: unknown) => void): RequestHandler {
   const name = config.secureCookies ? '__Host-sid' : 'sid';
-  const store = new PgSessionStore(pool, { ttlSeconds: config.sessionAbsoluteHours * 3600, pruneSeconds: 15 * 60 });
+  // Only the pruning of expired sessions logs here; a failed read or write reaches the request's error handler.
+  const store = new PgSessionStore(pool, {
+    ttlSeconds: config.sessionAbsoluteHours * 3600,
+    pruneSeconds: 15 * 60,
+    errorLog: (_message, err) => reportError(err),
+  });
   const handler = session({
     name,
     store,
@@ -41,7 +48,7 @@ export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHand
         .filter((part) => {
           const [key, value = ''] = part.trim().split('=');
           if (key !== name) return true;
-          const mine = decodeURIComponent(value).startsWith(`s:${req.tenant!.id}.`);
+          const mine = !!decodeCookieValue(value)?.startsWith(`s:${req.tenant!.id}.`);
           hasSession ||= mine;
           return mine;
         })

@@ -1,6 +1,9 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type pg from 'pg';
+import { sql } from '../database/sql.js';
 import type { SessionUser } from '../common/request-context.js';
 
 /**
@@ -23,8 +26,8 @@ interface SessionRow {
 
 /**
  * The session and, in the same statement, its user with their roles' permissions: a logged-in page
- * view costs one round trip before the page's own query, and a role change, a removed user or an
- * ended session applies to the very next request on every process (nothing is cached).
+ * view costs one round trip before the page's own query, and a role change, a removed or deactivated
+ * user or an ended session applies to the very next request on every process (nothing is cached).
  */
 const GET = `select s.sess, s.user_id, u.tenant_id, u.login, u.name, u.user_type,
        (select count(*)::int from user_role ur where ur.tenant_id = u.tenant_id and ur.user_id = u.id) as role_count,
@@ -33,7 +36,7 @@ const GET = `select s.sess, s.user_id, u.tenant_id, u.login, u.name, u.user_type
                  cross join unnest(r.permissions) p
                  where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as permissions
   from session s
-  left join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
+  left join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id and u.deactivated_at is null
   where s.tenant_id = $1 and s.sid = $2 and s.expire >= now()`;
 
 const SET = `insert into session (tenant_id, sid, sess, expire, user_id) values ($1, $2, $3, to_timestamp($4), $5)
@@ -114,4 +117,19 @@ function toSessionUser(row: SessionRow): SessionUser | null {
     roleCount: row.role_count,
     permissions: row.permissions,
   };
+}
+
+/**
+ * The session table (express-session rows, ids prefixed with the tenant id). Deleting a row ends that
+ * session on every app process at once: each request reads its session from PostgreSQL.
+ */
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Ends every session of a user but `exceptSid` (the one in use, when the user themself asks); returns how many ended. */
+  async endAllOf(tenantId: number, userId: number, exceptSid = '', em: EntityManager = this.em): Promise<number> {
+    const rows = await sql(em, 'delete from session where tenant_id = ? and user_id = ? and sid <> ? returning sid', [tenantId, userId, exceptSid]);
+    return rows.length;
+  }
 }

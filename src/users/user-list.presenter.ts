@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { own } from '../common/own.js';
 import { statusView } from '../invitations/invitation-state.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
 import { MIN_PART_SEARCH, SORT_KEYS, UserListRepository, type Cursor, type PageAt, type UserListRow, type UserSort } from './user-list.repository.js';
@@ -8,6 +9,8 @@ export const PAGE_SIZE = 50;
 
 const NOTICES: Record<string, string> = {
   saved: 'The user has been saved.',
+  'user-deactivated': 'The user has been deactivated and logged out everywhere. They cannot log in until reactivated.',
+  'user-reactivated': 'The user has been reactivated and can log in again.',
   ...INVITATION_MESSAGES,
 };
 
@@ -21,7 +24,7 @@ export class UserListPresenter {
 
   /** A fixed message for a code in the URL; never echoes the URL's text. */
   static notice(code: unknown): string | undefined {
-    return typeof code === 'string' ? NOTICES[code] : undefined;
+    return own(NOTICES, code);
   }
 
   async model(tenantId: number, query: Record<string, unknown>) {
@@ -32,17 +35,25 @@ export class UserListPresenter {
             .trim()
             .slice(0, 100)
         : '';
-    const sort = (typeof query.sort === 'string' && query.sort in SORT_KEYS ? query.sort : 'login') as UserSort;
+    const sort = (typeof query.sort === 'string' && own(SORT_KEYS, query.sort) ? query.sort : 'login') as UserSort;
     const dir = query.dir === 'desc' ? 'desc' : 'asc';
+    const status = query.status === 'active' || query.status === 'deactivated' ? query.status : undefined;
     // A cursor that does not decode (edited, truncated) simply means the first page.
     const after = decodeCursor(query.after);
     const before = decodeCursor(query.before);
     const at: PageAt = after ? { after } : before ? { before } : query.at === 'last' ? { last: true } : { first: true };
-    const { rows, total, more, hasPrev, hasNext } = await this.users.page(tenantId, { search: search || undefined, sort, dir, at, pageSize: PAGE_SIZE });
+    const { rows, total, more, hasPrev, hasNext } = await this.users.page(tenantId, {
+      search: search || undefined,
+      status,
+      sort,
+      dir,
+      at,
+      pageSize: PAGE_SIZE,
+    });
     const now = this.clock.now();
     const link = (changes: Record<string, string | undefined>) => {
       const params = new URLSearchParams();
-      const merged = { q: search || undefined, sort: sort === 'login' ? undefined : sort, dir: dir === 'asc' ? undefined : dir, ...changes };
+      const merged = { q: search || undefined, status, sort: sort === 'login' ? undefined : sort, dir: dir === 'asc' ? undefined : dir, ...changes };
       for (const [key, value] of Object.entries(merged)) if (value !== undefined && value !== '') params.set(key, String(value));
       const qs = params.toString();
       return '/security/users' + (qs ? '?' + qs : '');
@@ -63,6 +74,12 @@ export class UserListPresenter {
       securityActive: true,
       nav: 'users',
       search,
+      status,
+      statuses: [
+        { value: '', label: 'All', selected: !status },
+        { value: 'active', label: 'Active', selected: status === 'active' },
+        { value: 'deactivated', label: 'Deactivated', selected: status === 'deactivated' },
+      ],
       total,
       more,
       searchHint:

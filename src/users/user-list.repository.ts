@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { InvitationState } from '../invitations/invitation.entity.js';
 import { sqlOne } from '../database/sql.js';
+import { DEACTIVATED, type UserStatus } from './users.repository.js';
 
 export const SEARCH_COUNT_CAP = 1000;
 
@@ -29,6 +30,8 @@ export type PageAt = { first: true } | { last: true } | { after: Cursor } | { be
 
 export interface UserPageQuery {
   search?: string;
+  /** Only active or only deactivated users (user_count has the count of each). */
+  status?: UserStatus;
   sort: UserSort;
   dir: 'asc' | 'desc';
   at: PageAt;
@@ -41,6 +44,7 @@ export interface UserListRow {
   name: string;
   email: string | null;
   user_type: string;
+  deactivated: boolean;
   sort_key: string;
   invitation_requested_at: string | null;
   invitation_status: InvitationState | null;
@@ -61,7 +65,7 @@ export interface UserPage {
 
 /** A list row with its sort key (for the page's cursors) and its latest invitation. */
 function rowSelect(key: string): string {
-  return `select u.id, u.login, u.name, u.email, u.user_type, ${key} as sort_key, u.invitation_requested_at,
+  return `select u.id, u.login, u.name, u.email, u.user_type, u.deactivated_at is not null as deactivated, ${key} as sort_key, u.invitation_requested_at,
                 i.status as invitation_status, i.expires_at as invitation_expires_at, i.last_error as invitation_error
          from app_user u
          left join lateral (
@@ -94,7 +98,10 @@ export class UserListRepository {
   async page(tenantId: number, query: UserPageQuery): Promise<UserPage> {
     const key = SORT_KEYS[query.sort];
     const search = query.search?.toLowerCase();
-    const { where, params } = searchFilter(tenantId, search, (this.sizes.get(tenantId) ?? Infinity) <= SCAN_INSTANCE_MAX);
+    const filter = searchFilter(tenantId, search, (this.sizes.get(tenantId) ?? Infinity) <= SCAN_INSTANCE_MAX);
+    const statusFilter = query.status ? ` and u.deactivated_at is ${query.status === DEACTIVATED ? 'not null' : 'null'}` : '';
+    const where = filter.where + statusFilter;
+    const params = filter.params;
     const at = query.at;
     // Fetching backwards (Previous, Last) walks the index the other way; the rows are turned round below.
     const backwards = 'before' in at || 'last' in at;
@@ -106,10 +113,12 @@ export class UserListRepository {
     let args: unknown[];
     if (!search) {
       const keyset = cursor ? ` and (${key}, u.id) ${descending ? '<' : '>'} (?, ?)` : '';
-      sql = `select c.n as size, c.n as total, '[]'::json as exact, coalesce((select json_agg(p) from (
+      // The count of the status asked for, or of all users, from user_count.
+      const counted = query.status ? `${size} and status = ?` : size;
+      sql = `select c.n as size, t.n as total, '[]'::json as exact, coalesce((select json_agg(p) from (
          ${rowSelect(key)} where ${where}${keyset} order by ${order} limit ?) p), '[]') as rows
-        from (select (${size})::int as n) c`;
-      args = [...params, ...(cursor ? [cursor.key, cursor.id] : []), query.pageSize + 1, tenantId];
+        from (select (${size})::int as n) c, (select (${counted})::int as n) t`;
+      args = [...params, ...(cursor ? [cursor.key, cursor.id] : []), query.pageSize + 1, tenantId, tenantId, ...(query.status ? [query.status] : [])];
     } else {
       // The matches in this page's order, up to the cap, found once: they are the count, and the
       // first or last page is read from them. Ordered by the sort's key, a broad term walks that
@@ -119,7 +128,7 @@ export class UserListRepository {
         : { where: 'u.tenant_id = ? and u.id in (select id from m)', params: [tenantId] };
       sql = `with m as materialized (select u.id from app_user u where ${where} order by ${order} limit ${SEARCH_COUNT_CAP + 1})
         select (${size})::int as size, (select count(*) from m)::int as total,
-          (select json_agg(x) from (${rowSelect(key)} where u.tenant_id = ? and lower(u.login) = ?) x) as exact,
+          (select json_agg(x) from (${rowSelect(key)} where u.tenant_id = ? and lower(u.login) = ?${statusFilter}) x) as exact,
           coalesce((select json_agg(p) from (${rowSelect(key)} where ${page.where} order by ${order} limit ?) p), '[]') as rows`;
       args = [...params, tenantId, tenantId, search, ...page.params, query.pageSize + 1];
     }
