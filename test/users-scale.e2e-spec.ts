@@ -216,6 +216,10 @@ describe('users list at scale', () => {
       expect(seen[0]).toBe(exact.id);
       expect(new Set(seen).size).toBe(seen.length);
       expect(seen).toHaveLength(123);
+      // Past the cap the count stops and says so; paging goes on.
+      const broad = await admin.get('/security/users?q=example.');
+      expect(broad.text).toMatch(/role="status">1–50 of more than 500</);
+      expect(broad.text).toContain('rel="next"');
     });
 
     it('a term of one or two characters matches the start of a login or name, and says so', async () => {

@@ -4,7 +4,11 @@ import type { InvitationState } from '../invitations/invitation.entity.js';
 import { sqlOne } from '../database/sql.js';
 import { DEACTIVATED, type UserStatus } from './users.repository.js';
 
-export const SEARCH_COUNT_CAP = 1000;
+/**
+ * A search counts its matches up to this many ("of more than 500" beyond): counting reads the rows,
+ * so the cap is what keeps a broad search in a large instance as quick as in a small one.
+ */
+export const SEARCH_COUNT_CAP = 500;
 
 /**
  * The key of each sort, exactly as its index has it (migration 20261130091400: `app_user_sort_*_idx`
@@ -107,7 +111,8 @@ export class UserListRepository {
     const backwards = 'before' in at || 'last' in at;
     const descending = (query.dir === 'desc') !== backwards;
     const cursor = 'after' in at ? at.after : 'before' in at ? at.before : undefined;
-    const order = `${key} ${descending ? 'desc' : 'asc'}, u.id ${descending ? 'desc' : 'asc'}`;
+    const way = descending ? 'desc' : 'asc';
+    const order = `${key} ${way}, u.id ${way}`;
     const size = 'select coalesce(sum(users), 0) from user_count where tenant_id = ?';
     let sql: string;
     let args: unknown[];
@@ -125,8 +130,8 @@ export class UserListRepository {
       // index until the cap and a rare one comes from the trigram index (the planner's choice).
       const page = cursor
         ? { where: `${where} and (${key}, u.id) ${descending ? '<' : '>'} (?, ?)`, params: [...params, cursor.key, cursor.id] }
-        : { where: 'u.tenant_id = ? and u.id in (select id from m)', params: [tenantId] };
-      sql = `with m as materialized (select u.id from app_user u where ${where} order by ${order} limit ${SEARCH_COUNT_CAP + 1})
+        : { where: `u.tenant_id = ? and u.id in (select id from m order by k ${way}, id ${way} limit ?)`, params: [tenantId, query.pageSize + 1] };
+      sql = `with m as materialized (select u.id, ${key} as k from app_user u where ${where} order by ${order} limit ${SEARCH_COUNT_CAP + 1})
         select (${size})::int as size, (select count(*) from m)::int as total,
           (select json_agg(x) from (${rowSelect(key)} where u.tenant_id = ? and lower(u.login) = ?${statusFilter}) x) as exact,
           coalesce((select json_agg(p) from (${rowSelect(key)} where ${page.where} order by ${order} limit ?) p), '[]') as rows`;
