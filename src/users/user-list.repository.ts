@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { InvitationState } from '../invitations/invitation.entity.js';
-import { sqlOne } from '../database/sql.js';
+import { sql, sqlOne } from '../database/sql.js';
 import { DEACTIVATED, type UserStatus } from './users.repository.js';
 
 /**
@@ -155,6 +155,12 @@ export class UserListRepository {
       hasPrev: backwards ? beyond : 'after' in at,
       hasNext: backwards ? 'before' in at : beyond,
     };
+  }
+
+  /** Users of an instance per status, as counted. */
+  async counts(tenantId: number): Promise<Record<string, number>> {
+    const rows = await sql<{ status: string; users: string }>(this.em, 'select status, users from user_count where tenant_id = ?', [tenantId]);
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.users)]));
   }
 }
 

@@ -143,22 +143,6 @@ export class UsersRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Moves users between statuses in the counts, in the caller's transaction (e.g. deactivation: active -1, inactive +1). */
-  async countStatusChange(tenantId: number, changes: Record<string, number>, em: EntityManager = this.em): Promise<void> {
-    await sql(
-      em,
-      `insert into user_count (tenant_id, status, users) select ?, c.key, c.value::bigint from jsonb_each_text(?::jsonb) c
-       on conflict (tenant_id, status) do update set users = user_count.users + excluded.users`,
-      [tenantId, JSON.stringify(changes)],
-    );
-  }
-
-  /** Users of an instance per status, as counted. */
-  async counts(tenantId: number): Promise<Record<string, number>> {
-    const rows = await sql<{ status: string; users: string }>(this.em, 'select status, users from user_count where tenant_id = ?', [tenantId]);
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.users)]));
-  }
-
   async findById(tenantId: number, id: number): Promise<UserRecord | undefined> {
     return sqlOne<UserRecord>(
       this.em,
