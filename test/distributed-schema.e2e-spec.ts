@@ -48,7 +48,19 @@ describe('schema ready for a database distributed by tenant_id (pg_catalog)', ()
   it('knows every table: the global ones are few and named, the rest belong to an instance', () => {
     for (const table of Object.keys(GLOBAL_TABLES)) expect(tables).toContain(table);
     expect(owned()).toEqual(
-      expect.arrayContaining(['app_user', 'role', 'user_role', 'user_group', 'group_member', 'invitation', 'audit_event', 'session', 'user_count']),
+      expect.arrayContaining([
+        'app_user',
+        'role',
+        'user_role',
+        'user_group',
+        'group_member',
+        'invitation',
+        'audit_event',
+        'session',
+        'user_count',
+        'mail_outbox',
+        'one_time_link',
+      ]),
     );
   });
 

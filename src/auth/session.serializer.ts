@@ -1,23 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { PassportSerializer } from '@nestjs/passport';
 import passport from 'passport';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from '../users/session-user.js';
 import { Clock } from '../common/clock.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
 import { canLogIn } from '../users/user-type.js';
-import { UsersRepository } from '../users/users.repository.js';
-import { PRELOADED_USER } from './sessions.repository.js';
+import { PRELOADED_USER, SessionsRepository } from './sessions.repository.js';
 
 /** What the session keeps of a login: ids and when it began. The rest is read fresh per request. */
 export interface SessionPrincipal {
   id: number;
-  tenantId: number;
+  tenantId: TenantId;
   createdAt: number;
 }
 
 @Injectable()
 export class SessionSerializer extends PassportSerializer {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
     private readonly clock: Clock,
   ) {
     super();
@@ -38,7 +38,7 @@ export class SessionSerializer extends PassportSerializer {
   deserializeUser(principal: SessionPrincipal, done: (err: Error | null, user?: SessionUser | false) => void): void {
     const preloaded = (principal as SessionPrincipal & { [PRELOADED_USER]?: SessionUser | null })[PRELOADED_USER];
     if (preloaded !== undefined) return done(null, preloaded && preloaded.tenantId === principal.tenantId && canLogIn(preloaded.userType) ? preloaded : false);
-    this.users.findSessionUser(principal.tenantId, principal.id).then(
+    this.sessions.findSessionUser(principal.tenantId, principal.id).then(
       (user) => done(null, user && canLogIn(user.userType) ? user : false),
       (err: Error) => done(err),
     );

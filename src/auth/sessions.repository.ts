@@ -3,8 +3,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type pg from 'pg';
-import { sql } from '../database/sql.js';
-import type { SessionUser } from '../common/request-context.js';
+import { sql, sqlOne } from '../database/sql.js';
+import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
+import type { SessionUser } from '../users/session-user.js';
 
 /**
  * Where the store puts the user it read together with the session: a symbol key on the passport
@@ -13,8 +14,7 @@ import type { SessionUser } from '../common/request-context.js';
  */
 export const PRELOADED_USER = Symbol('preloadedUser');
 
-interface SessionRow {
-  sess: SessionData;
+interface UserRow {
   user_id: number | null;
   tenant_id: number | null;
   login: string;
@@ -24,17 +24,22 @@ interface SessionRow {
   permissions: string[];
 }
 
+type SessionRow = UserRow & { sess: SessionData };
+
+/** A user as a request sees it: what their roles allow (deactivated users are nobody). */
+const USER = `u.tenant_id, u.login, u.name, u.user_type,
+       (select count(*)::int from user_role ur where ur.tenant_id = u.tenant_id and ur.user_id = u.id) as role_count,
+       coalesce((select array_agg(distinct p) from user_role ur
+                 join role r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+                 cross join unnest(r.permissions) p
+                 where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as permissions`;
+
 /**
  * The session and, in the same statement, its user with their roles' permissions: a logged-in page
  * view costs one round trip before the page's own query, and a role change, a removed or deactivated
  * user or an ended session applies to the very next request on every process (nothing is cached).
  */
-const GET = `select s.sess, s.user_id, u.tenant_id, u.login, u.name, u.user_type,
-       (select count(*)::int from user_role ur where ur.tenant_id = u.tenant_id and ur.user_id = u.id) as role_count,
-       coalesce((select array_agg(distinct p) from user_role ur
-                 join role r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
-                 cross join unnest(r.permissions) p
-                 where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as permissions
+const GET = `select s.sess, s.user_id, ${USER}
   from session s
   left join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id and u.deactivated_at is null
   where s.tenant_id = $1 and s.sid = $2 and s.expire >= now()`;
@@ -106,11 +111,11 @@ export class PgSessionStore extends session.Store {
   }
 }
 
-function toSessionUser(row: SessionRow): SessionUser | null {
+function toSessionUser(row: UserRow): SessionUser | null {
   if (row.user_id === null || row.tenant_id === null) return null;
   return {
     id: row.user_id,
-    tenantId: row.tenant_id,
+    tenantId: tenantIdFromDatabase(row.tenant_id),
     login: row.login,
     name: row.name,
     userType: row.user_type,
@@ -127,8 +132,18 @@ function toSessionUser(row: SessionRow): SessionUser | null {
 export class SessionsRepository {
   constructor(private readonly em: EntityManager) {}
 
+  /** The user a session stands for, read as the store reads it (at login, and when the store did not). */
+  async findSessionUser(tenantId: TenantId, id: number): Promise<SessionUser | undefined> {
+    const row = await sqlOne<UserRow>(
+      this.em,
+      `select u.id as user_id, ${USER} from app_user u where u.tenant_id = ? and u.id = ? and u.deactivated_at is null`,
+      [tenantId, id],
+    );
+    return (row && toSessionUser(row)) ?? undefined;
+  }
+
   /** Ends every session of a user but `exceptSid` (the one in use, when the user themself asks); returns how many ended. */
-  async endAllOf(tenantId: number, userId: number, exceptSid = '', em: EntityManager = this.em): Promise<number> {
+  async endAllOf(tenantId: TenantId, userId: number, exceptSid = '', em: EntityManager = this.em): Promise<number> {
     const rows = await sql(em, 'delete from session where tenant_id = ? and user_id = ? and sid <> ? returning sid', [tenantId, userId, exceptSid]);
     return rows.length;
   }

@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { UsersRepository } from '../users/users.repository.js';
-import { InstancesService } from './instances.service.js';
+import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
 
+/** Host -> tenant: the lookup (cached) the tenant middleware and the features read. */
 @Global()
-@Module({ providers: [TenantsService, InstancesService, UsersRepository], exports: [TenantsService, InstancesService] })
+@Module({ providers: [TenantsRepository, TenantsService], exports: [TenantsService, TenantsRepository] })
 export class TenancyModule {}

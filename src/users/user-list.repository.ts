@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { InvitationState } from '../invitations/invitation.entity.js';
-import { sql, sqlOne } from '../database/sql.js';
+import { asDate, sql, sqlOne } from '../database/sql.js';
+import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
 import { DEACTIVATED, type UserStatus } from './users.repository.js';
 
 /**
@@ -50,10 +50,7 @@ export interface UserListRow {
   user_type: string;
   deactivated: boolean;
   sort_key: string;
-  invitation_requested_at: string | null;
-  invitation_status: InvitationState | null;
-  invitation_expires_at: string | null;
-  invitation_error: string | null;
+  invitation_requested_at: Date | null;
 }
 
 export interface UserPage {
@@ -67,15 +64,10 @@ export interface UserPage {
   hasNext: boolean;
 }
 
-/** A list row with its sort key (for the page's cursors) and its latest invitation. */
+/** A list row with its sort key (for the page's cursors). */
 function rowSelect(key: string): string {
-  return `select u.id, u.login, u.name, u.email, u.user_type, u.deactivated_at is not null as deactivated, ${key} as sort_key, u.invitation_requested_at,
-                i.status as invitation_status, i.expires_at as invitation_expires_at, i.last_error as invitation_error
-         from app_user u
-         left join lateral (
-           select status, expires_at, last_error from invitation i
-           where i.tenant_id = u.tenant_id and i.user_id = u.id order by i.id desc limit 1
-         ) i on true`;
+  return `select u.id, u.login, u.name, u.email, u.user_type, u.deactivated_at is not null as deactivated, ${key} as sort_key, u.invitation_requested_at
+         from app_user u`;
 }
 
 /**
@@ -90,7 +82,7 @@ export const SCAN_INSTANCE_MAX = 20_000;
 @Injectable()
 export class UserListRepository {
   /** Users per instance as last seen (only to choose how to search: a stale size costs time, never correctness). */
-  private readonly sizes = new Map<number, number>();
+  private readonly sizes = new Map<TenantId, number>();
 
   constructor(private readonly em: EntityManager) {}
 
@@ -99,7 +91,7 @@ export class UserListRepository {
    * stable while users are added), the count from user_count (exact, constant time) or, for a
    * search, the matches counted up to SEARCH_COUNT_CAP + 1, and the latest invitation per row.
    */
-  async page(tenantId: number, query: UserPageQuery): Promise<UserPage> {
+  async page(tenantId: TenantId, query: UserPageQuery): Promise<UserPage> {
     const key = SORT_KEYS[query.sort];
     const search = query.search?.toLowerCase();
     const filter = searchFilter(tenantId, search, (this.sizes.get(tenantId) ?? Infinity) <= SCAN_INSTANCE_MAX);
@@ -145,6 +137,7 @@ export class UserListRepository {
     const beyond = rows.length > query.pageSize;
     if (beyond) rows = rows.slice(0, query.pageSize);
     if (backwards) rows.reverse();
+    for (const row of [...rows, ...(exactRows ?? [])]) row.invitation_requested_at = asDate(row.invitation_requested_at);
     const matched = total + (exactRows?.length ?? 0);
     // Previous that reaches the start is the first page: a search's exact login shows on top there too.
     const atStart = 'first' in at || ('before' in at && !beyond);
@@ -158,9 +151,15 @@ export class UserListRepository {
   }
 
   /** Users of an instance per status, as counted. */
-  async counts(tenantId: number): Promise<Record<string, number>> {
+  async counts(tenantId: TenantId): Promise<Record<string, number>> {
     const rows = await sql<{ status: string; users: string }>(this.em, 'select status, users from user_count where tenant_id = ?', [tenantId]);
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.users)]));
+  }
+
+  /** Users per instance (the command line's list). */
+  async countPerTenant(): Promise<Map<TenantId, number>> {
+    const rows = await sql<{ tenant_id: number; n: number }>(this.em, 'select tenant_id, sum(users)::int as n from user_count group by tenant_id');
+    return new Map(rows.map((r) => [tenantIdFromDatabase(r.tenant_id), r.n]));
   }
 }
 
@@ -170,7 +169,7 @@ export class UserListRepository {
  * same test, in a form that index cannot serve); a term of one or two characters has no trigram, so
  * it matches the start of a login or name through their sort indexes.
  */
-function searchFilter(tenantId: number, search: string | undefined, small: boolean): { where: string; params: unknown[] } {
+function searchFilter(tenantId: TenantId, search: string | undefined, small: boolean): { where: string; params: unknown[] } {
   if (!search) return { where: 'u.tenant_id = ?', params: [tenantId] };
   const escaped = search.replace(/[\\%_]/g, (c) => '\\' + c);
   if (search.length < MIN_PART_SEARCH) {
