@@ -8,7 +8,8 @@ import { MailOutboxRow } from './mail/mail-outbox.entity.js';
 import { Role } from './roles/role.entity.js';
 import { UserRole } from './roles/user-role.entity.js';
 import { Tenant } from './tenancy/tenant.entity.js';
+import { UserCount } from './users/user-count.entity.js';
 import { User } from './users/user.entity.js';
 
 /** Every table the migrations make (but `session`), described by its owner; test/schema.e2e-spec.ts holds them to the migrated schema. */
-export const ENTITIES = [Tenant, User, Role, UserRole, Group, GroupMember, Invitation, MailOutboxRow, OneTimeLink, AuditEvent, LoginThrottle];
+export const ENTITIES = [Tenant, User, Role, UserRole, Group, GroupMember, Invitation, MailOutboxRow, OneTimeLink, AuditEvent, LoginThrottle, UserCount];
