@@ -22,3 +22,10 @@ export class NoRolesException extends ForbiddenException {
     super(`The currently logged user ${login} has no assigned roles.`);
   }
 }
+
+/** The instance requires two-step login of this user, who has not set it up: the filter sends them to the setup. */
+export class TwoStepSetupRequiredException extends HttpException {
+  constructor() {
+    super('Set up two-step login to go on.', HttpStatus.FORBIDDEN);
+  }
+}

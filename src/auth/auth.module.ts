@@ -10,11 +10,15 @@ import { LoginThrottleService } from './login-throttle.service.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionSerializer } from './session.serializer.js';
+import { PasskeysRepository } from './passkeys.repository.js';
+import { TwoStepLoginController } from './two-step.controller.js';
+import { TwoStepRepository } from './two-step.repository.js';
+import { TwoStepService } from './two-step.service.js';
 
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
-  controllers: [AuthController],
-  exports: [AuthService, DeviceCookies, SessionsRepository],
+  controllers: [AuthController, TwoStepLoginController],
+  exports: [AuthService, DeviceCookies, SessionsRepository, TwoStepService, PasskeysRepository],
   providers: [
     AuthService,
     DeviceCookies,
@@ -22,6 +26,9 @@ import { SessionSerializer } from './session.serializer.js';
     LocalStrategy,
     SessionSerializer,
     LoginThrottleService,
+    TwoStepRepository,
+    TwoStepService,
+    PasskeysRepository,
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
 })

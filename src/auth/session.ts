@@ -7,6 +7,28 @@ import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { SessionPrincipal } from './session.serializer.js';
 
+/** A login waiting for its second step, as the session keeps it (no passport user in that session). */
+export interface PendingTwoStep {
+  tenantId: number;
+  userId: number;
+  login: string;
+  startedAt: number;
+  next: string;
+  totp: boolean;
+  passkeys: boolean;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Between a right password and the second step. */
+    twoStep?: PendingTwoStep;
+    /** A WebAuthn challenge handed out and not yet answered. */
+    webauthn?: { challenge: string; purpose: 'login' | 'register' | 'second-step'; at: number };
+    /** The instance's policy wants a second factor this user has not set up: only the setup is open. */
+    mustSetUpTwoStep?: boolean;
+  }
+}
+
 /** Renew the idle timer at most this often, so a page view does not write the session every time. */
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { LoginFailedException, LoginRequiredException, NoRolesException } from '../auth/auth.exceptions.js';
+import { LoginFailedException, LoginRequiredException, NoRolesException, TwoStepSetupRequiredException } from '../auth/auth.exceptions.js';
 import { safeNext } from '../auth/safe-next.js';
 
 /**
@@ -32,6 +32,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const next = req.method === 'GET' && req.originalUrl !== '/' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
       const expired = req.sessionExpired ? (next ? '&' : '?') + 'expired=1' : '';
       res.redirect(303, `/login${next}${expired}`);
+      return;
+    }
+    if (exception instanceof TwoStepSetupRequiredException) {
+      res.redirect(303, '/account/two-step/app');
       return;
     }
     if (exception instanceof NoRolesException) {

@@ -1,11 +1,29 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { LoginThrottle } from '../auth/login-throttle.entity.js';
+import { Passkey } from '../auth/passkey.entity.js';
+import { RecoveryCode } from '../auth/recovery-code.entity.js';
+import { UserTotp } from '../auth/user-totp.entity.js';
 import { GroupMember } from '../groups/group-member.entity.js';
 import { Group } from '../groups/group.entity.js';
 import { Invitation } from '../invitations/invitation.entity.js';
 import { Role } from '../roles/role.entity.js';
 import { UserRole } from '../roles/user-role.entity.js';
+import { TenantSettings } from '../tenancy/tenant-settings.entity.js';
 import { Tenant } from '../tenancy/tenant.entity.js';
 import { User } from '../users/user.entity.js';
 
-export const ENTITIES = [Tenant, User, Role, UserRole, Group, GroupMember, Invitation, AuditEvent, LoginThrottle];
+export const ENTITIES = [
+  Tenant,
+  User,
+  Role,
+  UserRole,
+  Group,
+  GroupMember,
+  Invitation,
+  AuditEvent,
+  LoginThrottle,
+  UserTotp,
+  RecoveryCode,
+  Passkey,
+  TenantSettings,
+];
