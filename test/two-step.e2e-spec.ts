@@ -189,6 +189,81 @@ describe('two-step login', () => {
     expect((await login(t, acme.host, user.login, user.password)).res.headers.location).toBe('/');
   });
 
+  describe('the instance policy: Require two-step login for administrators', () => {
+    const setPolicy = async (agent: Agent, on: boolean) => {
+      const page = await agent.get('/security/settings');
+      expect(page.status).toBe(200);
+      expect(page.text).toMatch(/<label for="requireTwoStepForAdmins">Require two-step login for administrators<\/label>/);
+      expect(page.text).toMatch(/<button type="submit" class="btn btn-primary">Save<\/button>/);
+      const res = await submitForm(agent, '/security/settings', '/security/settings', on ? { requireTwoStepForAdmins: 'on' } : {});
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/security/settings?notice=saved');
+    };
+
+    it('holds an administrator without a second factor on the setup page until it is done', async () => {
+      const boss = await userFactory(t.db, acme, { roles: ['Administrator'] });
+      const staff = await userFactory(t.db, acme, { roles: ['Salesperson'] });
+      const { agent: admin } = await login(t, acme.host, acme.admin.login, acme.admin.password);
+      await setPolicy(admin, true);
+      expect((await submitForm(admin, '/security/settings', '/security/settings', { requireTwoStepForAdmins: 'yes please' })).status).toBe(400);
+      try {
+        const { agent, res } = await login(t, acme.host, boss.login, boss.password);
+        expect(res.headers.location).toBe('/account/two-step/app');
+        for (const path of ['/', '/security', '/security/users', '/security/settings', '/account']) {
+          const held = await agent.get(path);
+          expect(held.status, path).toBe(303);
+          expect(held.headers.location, path).toBe('/account/two-step/app');
+        }
+        const post = await submitForm(agent, '/account/two-step/app', '/security/settings', {});
+        expect(post.headers.location).toBe('/account/two-step/app');
+        const setup = await agent.get('/account/two-step/app');
+        expect(setup.text).toContain('Your instance requires two-step login for administrators');
+        expect(setup.text).toContain('Add a passkey');
+        await setUpApp(agent);
+        expect((await agent.get('/security/users')).status).toBe(200);
+
+        // Only users who may use the Security module are held; and a held one can still log out.
+        expect((await login(t, acme.host, staff.login, staff.password)).res.headers.location).toBe('/');
+        const other = await userFactory(t.db, acme, { roles: ['Administrator'] });
+        const { agent: held } = await login(t, acme.host, other.login, other.password);
+        const out = await submitForm(held, '/account/two-step/app', '/logout', {});
+        expect(out.status).toBe(303);
+        expect(out.headers.location).toBe('/login?notice=logged-out');
+      } finally {
+        await setPolicy(admin, false);
+      }
+      const changes = await t.db.query(`select details from audit_event where tenant_id = $1 and event = 'instance_settings_changed' order by id`, [acme.id]);
+      expect(changes.rows.map((r) => r.details.requireTwoStepForAdmins)).toEqual([true, false]);
+    });
+  });
+
+  it('lets an administrator reset a user’s two-step login, after a confirmation, audited', async () => {
+    const user = await userFactory(t.db, acme, { roles: ['Salesperson'] });
+    const { agent: own } = await login(t, acme.host, user.login, user.password);
+    await setUpApp(own);
+    const { agent: admin } = await login(t, acme.host, acme.admin.login, acme.admin.password);
+    const form = await admin.get(`/security/users/${user.id}`);
+    expect(form.text).toContain(`href="/security/users/${user.id}/reset-two-step" data-dialog="reset-two-step-dialog">Reset two-step login</a>`);
+    expect(form.text).toContain('<h2 id="reset-two-step-dialog-title">Reset two-step login</h2>');
+    const confirm = await admin.get(`/security/users/${user.id}/reset-two-step`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain(`Reset two-step login of <strong>${user.name}</strong>`);
+    const res = await submitForm(admin, `/security/users/${user.id}/reset-two-step`, `/security/users/${user.id}/reset-two-step`, {});
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`/security/users/${user.id}?notice=two-step-reset`);
+    expect((await admin.get(res.headers.location)).text).toContain('Two-step login has been reset.');
+    expect((await audit('user_two_step_reset', user.id)).map((r) => r.details.app)).toEqual([true]);
+    expect((await login(t, acme.host, user.login, user.password)).res.headers.location).toBe('/');
+
+    const again = await submitForm(admin, `/security/users/${user.id}/reset-two-step`, `/security/users/${user.id}/reset-two-step`, {});
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('This user has not set up two-step login.');
+    const adminId = (await t.db.query<{ id: number }>(`select id from app_user where tenant_id = $1 and login = 'admin'`, [acme.id])).rows[0].id;
+    const self = await submitForm(admin, `/security/users/${adminId}/reset-two-step`, `/security/users/${adminId}/reset-two-step`, {});
+    expect(self.status).toBe(409);
+    expect(self.text).toContain('You cannot reset your own two-step login here.');
+  });
+
   afterAll(async () => {
     // Nothing the person saw is stored or logged as it is (checked last: every test above added to it).
     const tables = await t.db.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public'`);

@@ -16,6 +16,13 @@ const TEXTS: Record<LifecycleAction, { title: string; question: string; explain:
   reactivate: { title: 'Reactivate user', question: 'Reactivate', explain: 'They can log in again with their password.' },
 };
 
+const RESET_TEXTS = {
+  title: 'Reset two-step login',
+  question: 'Reset two-step login of',
+  explain:
+    'Their authenticator app, recovery codes and passkeys stop working at once. They log in with their password alone until they set up two-step login again.',
+};
+
 /** Run > Deactivate user / Reactivate user on the user form: a confirmation page without JavaScript, and the action. */
 @Controller('security/users')
 @RequirePermission('security')
@@ -54,6 +61,30 @@ export class UserLifecycleController {
     @Res() res: Response,
   ) {
     return this.run(tenant, me, id, 'reactivate', ip, res);
+  }
+
+  @Get(':id/reset-two-step')
+  async confirmReset(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+    const user = await this.lifecycle.get(tenant.id, id);
+    const refusal = await this.lifecycle.resetRefusal(tenant.id, me, user);
+    res.render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action: 'reset-two-step', refusal, ...RESET_TEXTS });
+  }
+
+  @Post(':id/reset-two-step')
+  async resetTwoStep(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @Param('id', ParseIntPipe) id: number,
+    @Body() _form: CsrfOnlyDto,
+    @Res() res: Response,
+  ) {
+    const result = await this.lifecycle.resetTwoStep(tenant.id, me, id, ip);
+    if (result.ok) return res.redirect(303, `/security/users/${id}?notice=${result.notice}`);
+    const user = await this.lifecycle.get(tenant.id, id);
+    res
+      .status(409)
+      .render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action: 'reset-two-step', refusal: result.error, ...RESET_TEXTS });
   }
 
   private async confirm(tenant: Tenant, me: SessionUser, id: number, action: LifecycleAction, res: Response) {
