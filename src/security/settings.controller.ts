@@ -37,15 +37,13 @@ export class SettingsController {
     const { value, errors } = await validateForm(SettingsFormDto, body);
     if (Object.keys(errors).length) {
       const current = await this.settings.get(tenant.id);
-      return res
-        .status(400)
-        .render('security/settings', {
-          title: 'Settings',
-          securityActive: true,
-          nav: 'settings',
-          ...current,
-          error: 'The settings were not saved: send the form as it is.',
-        });
+      return res.status(400).render('security/settings', {
+        title: 'Settings',
+        securityActive: true,
+        nav: 'settings',
+        ...current,
+        error: 'The settings were not saved: send the form as it is.',
+      });
     }
     const requireTwoStepForAdmins = value.requireTwoStepForAdmins === 'on';
     const before = await this.settings.get(tenant.id);
