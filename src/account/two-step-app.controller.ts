@@ -84,6 +84,7 @@ export class TwoStepAppController {
       secretGroups: secret.match(/.{1,4}/g)!.join(' '),
       error,
       required: !!req.session.mustSetUpTwoStep,
+      passkeyScripts: !!req.session.mustSetUpTwoStep,
     });
   }
 }

@@ -31,7 +31,7 @@ export class AuthController {
   loginPage(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() query: Record<string, string>) {
     if (req.user) return res.redirect(303, safeNext(query.next));
     const notice = query.expired ? NOTICES.expired : NOTICES[query.notice ?? ''];
-    return { layout: 'layouts/public', title: 'Log in', next: query.next ? safeNext(query.next) : undefined, notice, login: query.login };
+    return { layout: 'layouts/public', title: 'Log in', passkeyScripts: true, next: query.next ? safeNext(query.next) : undefined, notice, login: query.login };
   }
 
   @Public()

@@ -12,13 +12,15 @@ import { SessionsRepository } from './sessions.repository.js';
 import { SessionSerializer } from './session.serializer.js';
 import { PasskeysRepository } from './passkeys.repository.js';
 import { TwoStepLoginController } from './two-step.controller.js';
+import { PasskeyLoginController } from './passkey-login.controller.js';
+import { PasskeyService } from './passkey.service.js';
 import { TwoStepRepository } from './two-step.repository.js';
 import { TwoStepService } from './two-step.service.js';
 
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
-  controllers: [AuthController, TwoStepLoginController],
-  exports: [AuthService, DeviceCookies, SessionsRepository, TwoStepService, PasskeysRepository],
+  controllers: [AuthController, TwoStepLoginController, PasskeyLoginController],
+  exports: [AuthService, DeviceCookies, SessionsRepository, TwoStepService, PasskeysRepository, PasskeyService],
   providers: [
     AuthService,
     DeviceCookies,
@@ -29,6 +31,7 @@ import { TwoStepService } from './two-step.service.js';
     TwoStepRepository,
     TwoStepService,
     PasskeysRepository,
+    PasskeyService,
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
 })

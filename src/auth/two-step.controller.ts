@@ -51,6 +51,13 @@ export class TwoStepLoginController {
   }
 
   private render(res: Response, pending: PendingTwoStep, status: number, error?: string) {
-    res.status(status).render('auth/two-step', { layout: 'layouts/public', title: 'Two-step login', error, totp: pending.totp, passkeys: pending.passkeys });
+    res.status(status).render('auth/two-step', {
+      layout: 'layouts/public',
+      title: 'Two-step login',
+      passkeyScripts: pending.passkeys,
+      error,
+      totp: pending.totp,
+      passkeys: pending.passkeys,
+    });
   }
 }

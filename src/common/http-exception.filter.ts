@@ -22,6 +22,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.status(401).render('auth/login', {
         layout: 'layouts/public',
         title: 'Log in',
+        passkeyScripts: true,
         error: exception.message,
         login: exception.login,
         next: next ? safeNext(next) : undefined,

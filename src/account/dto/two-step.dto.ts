@@ -23,3 +23,10 @@ export class PasswordConfirmDto {
   @MaxLength(1024)
   currentPassword?: string;
 }
+
+/** A form that carries nothing but its CSRF token (Remove a passkey). */
+export class CsrfFormDto {
+  @IsOptional()
+  @IsString()
+  _csrf?: string;
+}
