@@ -264,6 +264,34 @@ describe('two-step login', () => {
     expect(self.text).toContain('You cannot reset your own two-step login here.');
   });
 
+  it('answers bad input with a 4xx and a message, never a 500', async () => {
+    const user = await userFactory(t.db, acme, { roles: ['Salesperson'] });
+    const { agent } = await login(t, acme.host, user.login, user.password);
+    const post = async (page: string, action: string, fields: Record<string, string | string[]>) => (await submitForm(agent, page, action, fields)).status;
+    expect(await post('/account/two-step/app', '/account/two-step/app', { code: ['1', '2'] })).toBe(400);
+    expect(await post('/account/two-step/app', '/account/two-step/app', { code: 'x'.repeat(500) })).toBe(400);
+    expect(await post('/account', '/account/passkeys', { name: 'Mine', response: '{"id": 1, "response": null}' })).toBe(400);
+    expect(await post('/account', '/account/passkeys', { name: ['a', 'b'], response: 'not json' })).toBe(400);
+    expect(await post('/account', '/account/passkeys/abc/remove', {})).toBe(400);
+    const options = await submitForm(agent, '/account', '/account/passkeys/options', {});
+    expect(options.status).toBe(200);
+    expect(options.body.rp.id).toBe(`${acme.name}.localhost`);
+    expect(options.body.authenticatorSelection).toMatchObject({ residentKey: 'required', userVerification: 'required' });
+    expect(
+      await post('/account', '/account/passkeys', { name: 'Mine', response: JSON.stringify({ id: 'abc', rawId: 'abc', type: 'public-key', response: {} }) }),
+    ).toBe(400);
+
+    const stranger = agentFor(t, acme.host);
+    expect(await submitForm(stranger, '/login', '/login/passkey', { response: 'garbage' }).then((r) => r.status)).toBe(401);
+    const loginOptions = await submitForm(stranger, '/login', '/login/passkey/options', {});
+    expect(loginOptions.body).toMatchObject({ rpId: `${acme.name}.localhost`, userVerification: 'required' });
+    const forged = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'x', authenticatorData: 'y', signature: 'z' } };
+    const res = await submitForm(stranger, '/login', '/login/passkey', { response: JSON.stringify(forged) });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toContain('That passkey did not log you in.');
+    expect(await submitForm(stranger, '/login', '/login/two-step', { code: ['1'] }).then((r) => r.headers.location)).toBe('/login?notice=two-step-expired');
+  });
+
   afterAll(async () => {
     // Nothing the person saw is stored or logged as it is (checked last: every test above added to it).
     const tables = await t.db.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public'`);

@@ -44,7 +44,7 @@ export class TwoStepAppController {
     @Res() res: Response,
   ) {
     const { value, errors } = await validateForm(CodeFormDto, body);
-    const code = (value.code ?? '').trim();
+    const code = typeof value.code === 'string' ? value.code.trim() : '';
     if (Object.keys(errors).length || code === '') return this.renderSetup(req, res, tenant, me, 400, 'Type the six-digit code your app shows.');
     const codes = await this.twoStep.confirmTotp(tenant.id, me, code, ip);
     if (!codes) return this.renderSetup(req, res, tenant, me, 400, 'That code is not right. Check that the app shows this instance and type its current code.');

@@ -33,6 +33,8 @@ export class PasskeyLoginController {
   async options(@Req() req: Request) {
     const options = await this.passkeys.authenticationOptions(req.tenant!);
     req.session.webauthn = { challenge: options.challenge, purpose: 'login', at: this.clock.now().getTime() };
+    // An anonymous session that holds only a challenge is kept no longer than the challenge is good.
+    if (!req.session.passport?.user && !req.session.twoStep) req.session.cookie.maxAge = CHALLENGE_MS;
     return options;
   }
 
