@@ -29,8 +29,10 @@
     const error = root.querySelector('[data-passkey-error]');
     if (!button) return;
     if (!supported) {
-      button.disabled = true;
-      if (error) error.textContent = 'This browser cannot use passkeys.';
+      // No WebAuthn here (an old browser, or a page not served over https): the passkey part stays out of the way.
+      root.hidden = true;
+      const note = root.parentElement && root.parentElement.querySelector('[data-passkey-unsupported]');
+      if (note) note.hidden = false;
       return;
     }
     const go = async (event) => {

@@ -96,14 +96,14 @@ describe('two-step login in a browser', () => {
     // copy of it made for that host is not known there either.
     await page.goto(`http://${other.host}/login`);
     await page.getByRole('button', { name: 'Log in with a passkey', exact: true }).click();
-    await page.getByRole('alert').filter({ hasText: 'No passkey was used' }).waitFor();
+    await page.getByText('No passkey was used').waitFor();
     expect(new URL(page.url()).pathname).toBe('/login');
     const credential = credentials[0];
     await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: credential.credentialId });
     await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...credential, rpId: other.host.split(':')[0] } });
     await page.reload();
     await page.getByRole('button', { name: 'Log in with a passkey', exact: true }).click();
-    await page.getByRole('alert').filter({ hasText: 'That passkey did not log you in.' }).waitFor();
+    await page.getByText('That passkey did not log you in.').waitFor();
     await expect(page.getByRole('button', { name: 'Log in', exact: true }).isVisible()).resolves.toBe(true);
     const refused = await t.db.query(`select details from audit_event where tenant_id = $1 and event = 'authn_passkey_fail'`, [other.id]);
     expect(refused.rows.map((r) => r.details.reason)).toEqual(['unknown_passkey']);
@@ -151,5 +151,18 @@ describe('two-step login in a browser', () => {
     await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.getByRole('button', { name: 'Verify', exact: true }).click()]);
     await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     await context.close();
+
+    // Without JavaScript: no passkey button, and password plus code still log in.
+    t.clock.advance(60_000);
+    const plain = await newPage(w, { javaScriptEnabled: false });
+    await plain.page.goto('/login');
+    expect(await plain.page.getByRole('button', { name: 'Log in with a passkey', exact: true }).isVisible()).toBe(false);
+    await plain.page.getByLabel('Login', { exact: true }).fill(user.login);
+    await plain.page.getByLabel('Password', { exact: true }).fill(user.password);
+    await Promise.all([plain.page.waitForURL('**/login/two-step'), plain.page.getByRole('button', { name: 'Log in', exact: true }).click()]);
+    await plain.page.getByLabel('Code', { exact: true }).fill(code());
+    await Promise.all([plain.page.waitForURL((url) => url.pathname === '/'), plain.page.getByRole('button', { name: 'Verify', exact: true }).click()]);
+    await plain.page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
+    await plain.context.close();
   });
 });
