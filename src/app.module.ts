@@ -4,6 +4,7 @@ import { AccountModule } from './account/account.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { RequestInputPipe } from './common/request-input.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -37,6 +38,8 @@ export class AppModule {
         HealthModule,
       ],
       providers: [
+        // Runs first: NUL characters and prototype keys never reach validation, services or SQL.
+        { provide: APP_PIPE, useClass: RequestInputPipe },
         { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],

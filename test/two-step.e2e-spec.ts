@@ -272,7 +272,7 @@ describe('two-step login', () => {
     expect(await post('/account/two-step/app', '/account/two-step/app', { code: 'x'.repeat(500) })).toBe(400);
     expect(await post('/account', '/account/passkeys', { name: 'Mine', response: '{"id": 1, "response": null}' })).toBe(400);
     expect(await post('/account', '/account/passkeys', { name: ['a', 'b'], response: 'not json' })).toBe(400);
-    expect(await post('/account', '/account/passkeys/abc/remove', {})).toBe(400);
+    expect(await post('/account', '/account/passkeys/abc/remove', {})).toBe(404);
     const options = await submitForm(agent, '/account', '/account/passkeys/options', {});
     expect(options.status).toBe(200);
     expect(options.body.rp.id).toBe(`${acme.name}.localhost`);

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Param, ParseIntPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
+import { IdParam } from '../common/id-param.js';
 import { CHALLENGE_MS, parseJson } from '../auth/passkey-login.controller.js';
 import { PasskeyService } from '../auth/passkey.service.js';
 import { Clock } from '../common/clock.js';
@@ -53,7 +54,7 @@ export class PasskeysController {
     @CurrentTenant() tenant: Tenant,
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() _form: CsrfFormDto,
     @Res() res: Response,
   ) {

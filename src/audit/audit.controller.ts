@@ -1,5 +1,6 @@
 import { Controller, Get, Render } from '@nestjs/common';
 import { CurrentTenant, RequirePermission } from '../common/decorators.js';
+import { own } from '../common/own.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { AuditService } from './audit.service.js';
@@ -52,7 +53,7 @@ export class AuditController {
       nav: 'audit',
       events: events.map((e) => ({
         at: formatDate(e.at),
-        event: EVENT_LABELS[e.event] ?? e.event,
+        event: own(EVENT_LABELS, e.event) ?? e.event,
         actor: e.actor_login,
         target:
           e.target_type && e.target_id

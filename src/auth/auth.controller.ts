@@ -2,7 +2,8 @@ import { Controller, Get, HttpCode, Post, Query, Render, Req, Res, UseGuards } f
 import type { Request, Response } from 'express';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
-import { AllowDuringTwoStepSetup, AllowNoRoles, Public } from '../common/decorators.js';
+import { AllowDuringTwoStepSetup, AllowNoRoles, clientAddress, Public } from '../common/decorators.js';
+import { own } from '../common/own.js';
 import { DeviceCookies } from './device-cookie.js';
 import { LocalAuthGuard } from './local-auth.guard.js';
 import { safeNext } from './safe-next.js';
@@ -30,7 +31,7 @@ export class AuthController {
   @Render('auth/login')
   loginPage(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() query: Record<string, string>) {
     if (req.user) return res.redirect(303, safeNext(query.next));
-    const notice = query.expired ? NOTICES.expired : NOTICES[query.notice ?? ''];
+    const notice = query.expired ? NOTICES.expired : own(NOTICES, query.notice);
     return { layout: 'layouts/public', title: 'Log in', passkeyScripts: true, next: query.next ? safeNext(query.next) : undefined, notice, login: query.login };
   }
 
@@ -63,7 +64,7 @@ export class AuthController {
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response) {
     const user = req.user!;
-    await this.audit.record({ tenantId: user.tenantId, event: 'session_logout', actor: { id: user.id, login: user.login }, ip: req.ip });
+    await this.audit.record({ tenantId: user.tenantId, event: 'session_logout', actor: { id: user.id, login: user.login }, ip: clientAddress(req) });
     // "Log out and continue" (a Create Account link opened while logged in) goes back to that page.
     const next = typeof req.body?.next === 'string' && req.body.next !== '' ? safeNext(req.body.next) : '/login?notice=logged-out';
     req.logout({ keepSessionInfo: false }, () => req.session.destroy(() => res.redirect(303, next)));

@@ -71,8 +71,8 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** A malformed percent-encoding (`%FF`, `%`) is no cookie at all, never an error. */
-function decodeCookieValue(value: string): string | undefined {
+/** A cookie value as sent, percent-decoded; undefined when it does not decode (`%`, `%FF`): no cookie of ours. */
+export function decodeCookieValue(value: string): string | undefined {
   try {
     return decodeURIComponent(value);
   } catch {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
+import { clientAddress } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
 import { AuthService, type PasswordOutcome } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
@@ -25,7 +26,7 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
       .replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
     const tenant = req.tenant;
     const device = tenant && this.devices.trustedDevice(req, tenant.id, name);
-    const outcome = tenant && (await this.auth.authenticate(tenant, name, String(password).slice(0, 1024), req.ip ?? '', device));
+    const outcome = tenant && (await this.auth.authenticate(tenant, name, String(password).slice(0, 1024), clientAddress(req), device));
     if (!outcome) throw new LoginFailedException(name);
     req.loginOutcome = outcome;
     return outcome.user;

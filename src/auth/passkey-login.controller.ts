@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
 import { Clock } from '../common/clock.js';
-import { Public } from '../common/decorators.js';
+import { clientAddress, Public } from '../common/decorators.js';
 import { PENDING_TWO_STEP_MS } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
@@ -42,7 +42,7 @@ export class PasskeyLoginController {
   @Post('passkey')
   async verify(@Req() req: Request, @Res() res: Response) {
     const userId = await this.check(req, 'login');
-    const user = userId !== undefined ? await this.auth.passkeyLogin(req.tenant!, userId, req.ip ?? '') : undefined;
+    const user = userId !== undefined ? await this.auth.passkeyLogin(req.tenant!, userId, clientAddress(req)) : undefined;
     if (!user) return res.status(401).json({ error: PASSKEY_FAILED_MESSAGE });
     await new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));
     this.devices.issue(res, user.tenantId, user.login);
@@ -65,7 +65,7 @@ export class PasskeyLoginController {
     const pending = this.pending(req);
     if (!pending) return res.status(401).json({ error: 'The time for the second step ran out. Log in again.' });
     const userId = await this.check(req, 'second-step', pending.userId);
-    const user = userId !== undefined ? await this.auth.passkeyLogin(req.tenant!, userId, req.ip ?? '') : undefined;
+    const user = userId !== undefined ? await this.auth.passkeyLogin(req.tenant!, userId, clientAddress(req)) : undefined;
     if (!user) return res.status(401).json({ error: PASSKEY_FAILED_MESSAGE });
     await new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));
     this.devices.issue(res, user.tenantId, user.login);
@@ -79,7 +79,7 @@ export class PasskeyLoginController {
     if (!challenge || challenge.purpose !== purpose || this.clock.now().getTime() - challenge.at > CHALLENGE_MS) return undefined;
     const response = parseJson<AuthenticationResponseJSON>(req.body?.response);
     if (!response) return undefined;
-    return this.passkeys.verifyLogin(req.tenant!, response, challenge.challenge, req.ip ?? '', onlyUserId);
+    return this.passkeys.verifyLogin(req.tenant!, response, challenge.challenge, clientAddress(req), onlyUserId);
   }
 
   private pending(req: Request) {

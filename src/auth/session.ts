@@ -5,6 +5,7 @@ import session from 'express-session';
 import type pg from 'pg';
 import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
+import { decodeCookieValue } from './csrf.js';
 import type { SessionPrincipal } from './session.serializer.js';
 
 /** A login waiting for its second step, as the session keeps it (no passport user in that session). */
@@ -71,7 +72,7 @@ export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHand
         .filter((part) => {
           const [key, value = ''] = part.trim().split('=');
           if (key !== name) return true;
-          const mine = decodeURIComponent(value).startsWith(`s:${req.tenant!.id}.`);
+          const mine = !!decodeCookieValue(value)?.startsWith(`s:${req.tenant!.id}.`);
           hasSession ||= mine;
           return mine;
         })

@@ -1,7 +1,7 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Clock } from '../common/clock.js';
-import { Public } from '../common/decorators.js';
+import { clientAddress, Public } from '../common/decorators.js';
 import { PENDING_TWO_STEP_MS } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
@@ -34,7 +34,7 @@ export class TwoStepLoginController {
     const code = typeof req.body?.code === 'string' ? req.body.code : '';
     if (code.trim() === '') return this.render(res, pending, 400, 'Type the code from your authenticator app, or a recovery code.');
     const device = this.devices.trustedDevice(req, pending.tenantId, pending.login);
-    const user = await this.auth.verifySecondStep(req.tenant!, pending, code, req.ip ?? '', device);
+    const user = await this.auth.verifySecondStep(req.tenant!, pending, code, clientAddress(req), device);
     if (!user) return this.render(res, pending, 401, WRONG_CODE_MESSAGE);
     // req.login renews the session id: the pending session's id is worth nothing afterwards.
     await new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));

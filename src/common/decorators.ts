@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Permission } from '../roles/role.entity.js';
@@ -22,5 +23,15 @@ export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionConte
 
 export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>().tenant);
 
-/** Client address as Express sees it (honours TRUST_PROXY). */
-export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>().ip ?? '');
+/**
+ * Client address as Express sees it (honours TRUST_PROXY). Behind a trusted proxy Express takes it
+ * from X-Forwarded-For unchecked; what is not an IP address there (a request that did not come
+ * through the proxy) gives way to the connection's own address, so logs and throttling keep a real one.
+ */
+export function clientAddress(req: Request): string {
+  if (req.ip && isIP(req.ip)) return req.ip;
+  const peer = req.socket.remoteAddress ?? '';
+  return isIP(peer) ? peer : '';
+}
+
+export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext) => clientAddress(ctx.switchToHttp().getRequest<Request>()));

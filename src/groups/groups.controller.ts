@@ -1,5 +1,6 @@
-import { Controller, Get, NotFoundException, Param, ParseIntPipe, Render } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Render } from '@nestjs/common';
 import { CurrentTenant, RequirePermission } from '../common/decorators.js';
+import { IdParam } from '../common/id-param.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { GroupsRepository } from './groups.repository.js';
 
@@ -17,7 +18,7 @@ export class GroupsController {
 
   @Get(':id')
   @Render('groups/show')
-  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
+  async show(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number) {
     const group = await this.groups.find(tenant.id, id);
     if (!group) throw new NotFoundException();
     return { title: `${group.name} · Groups`, securityActive: true, nav: 'groups', group, members: await this.groups.members(tenant.id, id) };

@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
+import { IdParam } from '../common/id-param.js';
 import type { SessionUser } from '../common/request-context.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { BulkInvitationDto, CsrfOnlyDto } from './dto/invitation-forms.dto.js';
@@ -15,7 +16,7 @@ export class InvitationsController {
   /** Confirmation page without JavaScript (the user form's dialog shows the same texts). */
   @Get(':id/invitations/new')
   @Render('invitations/confirm')
-  async confirm(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
+  async confirm(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number) {
     const confirmation = await this.invitations.confirmation(tenant.id, id);
     return { title: 'Send invitation mail', securityActive: true, nav: 'users', ...confirmation };
   }
@@ -25,7 +26,7 @@ export class InvitationsController {
     @CurrentTenant() tenant: Tenant,
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() _form: CsrfOnlyDto,
     @Res() res: Response,
   ) {
@@ -38,7 +39,7 @@ export class InvitationsController {
     @CurrentTenant() tenant: Tenant,
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() _form: CsrfOnlyDto,
     @Res() res: Response,
   ) {

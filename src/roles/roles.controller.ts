@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
+import { own } from '../common/own.js';
+import { IdParam } from '../common/id-param.js';
 import { validateForm } from '../common/validate-form.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { RoleFormDto } from './dto/role-form.dto.js';
@@ -22,7 +24,7 @@ export class RolesController {
   @Get()
   @Render('roles/index')
   index(@CurrentTenant() tenant: Tenant, @Query('notice') notice?: string) {
-    return this.listPage(tenant.id, { notice: NOTICES[notice ?? ''] });
+    return this.listPage(tenant.id, { notice: own(NOTICES, notice) });
   }
 
   @Post()
@@ -41,9 +43,9 @@ export class RolesController {
 
   @Get(':id')
   @Render('roles/show')
-  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number, @Query('notice') notice?: string) {
+  async show(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number, @Query('notice') notice?: string) {
     const role = await this.roles.get(tenant.id, id);
-    return this.rolePage(tenant.id, role, { name: role.name, notice: NOTICES[notice ?? ''] });
+    return this.rolePage(tenant.id, role, { name: role.name, notice: own(NOTICES, notice) });
   }
 
   @Post(':id')
@@ -52,7 +54,7 @@ export class RolesController {
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
     @Res() res: Response,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() body: Record<string, unknown>,
   ) {
     const role = await this.roles.get(tenant.id, id);

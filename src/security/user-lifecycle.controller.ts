@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { IdParam } from '../common/id-param.js';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
 import { CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
@@ -30,12 +31,12 @@ export class UserLifecycleController {
   constructor(private readonly lifecycle: UserLifecycleService) {}
 
   @Get(':id/deactivate')
-  confirmDeactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  confirmDeactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @IdParam('id') id: number, @Res() res: Response) {
     return this.confirm(tenant, me, id, 'deactivate', res);
   }
 
   @Get(':id/reactivate')
-  confirmReactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  confirmReactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @IdParam('id') id: number, @Res() res: Response) {
     return this.confirm(tenant, me, id, 'reactivate', res);
   }
 
@@ -44,7 +45,7 @@ export class UserLifecycleController {
     @CurrentTenant() tenant: Tenant,
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() _form: CsrfOnlyDto,
     @Res() res: Response,
   ) {
@@ -56,7 +57,7 @@ export class UserLifecycleController {
     @CurrentTenant() tenant: Tenant,
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() _form: CsrfOnlyDto,
     @Res() res: Response,
   ) {
@@ -64,7 +65,7 @@ export class UserLifecycleController {
   }
 
   @Get(':id/reset-two-step')
-  async confirmReset(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  async confirmReset(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @IdParam('id') id: number, @Res() res: Response) {
     const user = await this.lifecycle.get(tenant.id, id);
     const refusal = await this.lifecycle.resetRefusal(tenant.id, me, user);
     res.render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action: 'reset-two-step', refusal, ...RESET_TEXTS });
@@ -75,7 +76,7 @@ export class UserLifecycleController {
     @CurrentTenant() tenant: Tenant,
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() _form: CsrfOnlyDto,
     @Res() res: Response,
   ) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { own } from '../common/own.js';
 import { statusView } from '../invitations/invitation-state.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
 import { SORT_COLUMNS, UsersRepository, type UserSort } from './users.repository.js';
@@ -24,12 +25,12 @@ export class UserListPresenter {
 
   /** A fixed message for a code in the URL; never echoes the URL's text. */
   static notice(code: unknown): string | undefined {
-    return typeof code === 'string' ? NOTICES[code] : undefined;
+    return own(NOTICES, code);
   }
 
   async model(tenantId: number, query: Record<string, unknown>) {
     const search = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
-    const sort = (typeof query.sort === 'string' && query.sort in SORT_COLUMNS ? query.sort : 'login') as UserSort;
+    const sort = (own(SORT_COLUMNS, query.sort) ? query.sort : 'login') as UserSort;
     const dir = query.dir === 'desc' ? 'desc' : 'asc';
     const status = query.status === 'active' || query.status === 'deactivated' ? query.status : undefined;
     const requestedPage = Math.max(1, Math.min(100_000, Number.parseInt(String(query.page ?? '1'), 10) || 1));

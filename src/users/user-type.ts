@@ -8,7 +8,7 @@ const ACCEPTED_TYPE: Partial<Record<UserType, UserType>> = {
 };
 
 export function isInvitationType(type: string): boolean {
-  return type in ACCEPTED_TYPE;
+  return Object.hasOwn(ACCEPTED_TYPE, type);
 }
 
 export function canLogIn(type: string): boolean {

@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Render, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
+import { own } from '../common/own.js';
+import { IdParam } from '../common/id-param.js';
 import { validateForm } from '../common/validate-form.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { UserFormDto } from './dto/user-form.dto.js';
@@ -42,7 +44,7 @@ export class UsersController {
 
   @Get(':id')
   @Render('users/form')
-  async show(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, string>) {
+  async show(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number, @Query() query: Record<string, string>) {
     const user = await this.users.get(tenant.id, id);
     const state: FormState = { notice: UserListPresenter.notice(query.notice), error: UserListPresenter.notice(query.error) };
     return this.form.model(tenant.id, user, UserFormPresenter.valuesOf(user), state);
@@ -59,7 +61,7 @@ export class UsersController {
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
     @Res() res: Response,
-    @Param('id', ParseIntPipe) id: number,
+    @IdParam('id') id: number,
     @Body() body: Record<string, unknown>,
   ) {
     return this.submit({ tenantId: tenant.id, me, ip }, res, id, body);
@@ -73,7 +75,8 @@ export class UsersController {
     body: Record<string, unknown>,
   ) {
     const user = id === undefined ? undefined : await this.users.get(tenantId, id);
-    const action = String(body._action ?? 'save');
+    // An array or any other non-text `_action` is as unknown as a misspelt one.
+    const action = body._action === undefined ? 'save' : typeof body._action === 'string' ? body._action : '';
     const { value, errors } = await validateForm(UserFormDto, body);
     const values: UserFormValues = {
       login: str(body.login),
@@ -90,14 +93,17 @@ export class UsersController {
       return show({ focusRole: true });
     }
     if (action.startsWith('remove-role:')) {
-      values.roles.splice(Number(action.slice('remove-role:'.length)), 1);
+      const line = action.slice('remove-role:'.length);
+      if (/^[0-9]{1,4}$/.test(line)) values.roles.splice(Number(line), 1);
       return show({});
     }
-    if (!AFTER_SAVE[action]) return show({ errors: { _form: 'Unknown action.' } }, 400);
+    // Checked before anything is saved: an unknown button saves nothing.
+    const after = own(AFTER_SAVE, action);
+    if (!after) return show({ errors: { _form: 'Unknown action.' } }, 400);
     if (Object.keys(errors).length) return show({ errors }, 400);
     const result = await this.users.save(tenantId, me, user, value, ip);
     if (!result.ok) return show({ errors: result.errors }, result.errors._form ? 409 : 400);
-    res.redirect(303, AFTER_SAVE[action](result.id));
+    res.redirect(303, after(result.id));
   }
 }
 
