@@ -288,7 +288,7 @@ describe('two-step login', () => {
     const forged = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'x', authenticatorData: 'y', signature: 'z' } };
     const res = await submitForm(stranger, '/login', '/login/passkey', { response: JSON.stringify(forged) });
     expect(res.status).toBe(401);
-    expect(res.body.error).toContain('That passkey did not log you in.');
+    expect(res.text).toContain('That passkey did not log you in.');
     expect(await submitForm(stranger, '/login', '/login/two-step', { code: ['1'] }).then((r) => r.headers.location)).toBe('/login?notice=two-step-expired');
   });
 

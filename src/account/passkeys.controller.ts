@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
 import { IdParam } from '../common/id-param.js';
-import { CHALLENGE_MS, parseJson } from '../auth/passkey-login.controller.js';
+import { CHALLENGE_MS, parseJson, refuse } from '../auth/passkey-login.controller.js';
 import { PasskeyService } from '../auth/passkey.service.js';
 import { Clock } from '../common/clock.js';
 import { AllowDuringTwoStepSetup, AllowNoRoles, ClientIp, CurrentTenant, CurrentUser } from '../common/decorators.js';
@@ -37,13 +37,13 @@ export class PasskeysController {
     const challenge = req.session.webauthn;
     delete req.session.webauthn;
     const name = typeof req.body?.name === 'string' ? req.body.name.trim().slice(0, 100) : '';
-    if (!name) return res.status(400).json({ error: 'Give the passkey a name.' });
+    if (!name) return refuse(req, res, 400, 'Give the passkey a name.');
     const response = parseJson<RegistrationResponseJSON>(req.body?.response);
     if (!challenge || challenge.purpose !== 'register' || this.clock.now().getTime() - challenge.at > CHALLENGE_MS || !response) {
-      return res.status(400).json({ error: 'That took too long, or the page was old. Try again.' });
+      return refuse(req, res, 400, 'That took too long, or the page was old. Try again.');
     }
     const error = await this.passkeys.register(tenant, me, response, challenge.challenge, name, ip);
-    if (error) return res.status(400).json({ error });
+    if (error) return refuse(req, res, 400, error);
     const wasRequired = !!req.session.mustSetUpTwoStep;
     delete req.session.mustSetUpTwoStep;
     res.status(200).json({ redirect: wasRequired ? '/' : '/account?notice=passkey-added' });

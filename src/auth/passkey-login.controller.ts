@@ -2,6 +2,7 @@ import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
 import { Clock } from '../common/clock.js';
+import { renderClientError } from '../common/http-exception.filter.js';
 import { clientAddress, Public } from '../common/decorators.js';
 import { PENDING_TWO_STEP_MS } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -43,7 +44,7 @@ export class PasskeyLoginController {
   async verify(@Req() req: Request, @Res() res: Response) {
     const userId = await this.check(req, 'login');
     const user = userId !== undefined ? await this.auth.passkeyLogin(req.tenant!, userId, clientAddress(req)) : undefined;
-    if (!user) return res.status(401).json({ error: PASSKEY_FAILED_MESSAGE });
+    if (!user) return refuse(req, res, 401, PASSKEY_FAILED_MESSAGE);
     await new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));
     this.devices.issue(res, user.tenantId, user.login);
     res.status(200).json({ redirect: safeNext(req.body?.next) });
@@ -53,7 +54,7 @@ export class PasskeyLoginController {
   @Post('two-step/passkey/options')
   async secondStepOptions(@Req() req: Request, @Res() res: Response) {
     const pending = this.pending(req);
-    if (!pending) return res.status(401).json({ error: 'The time for the second step ran out. Log in again.' });
+    if (!pending) return refuse(req, res, 401, 'The time for the second step ran out. Log in again.');
     const options = await this.passkeys.authenticationOptions(req.tenant!, pending.userId);
     req.session.webauthn = { challenge: options.challenge, purpose: 'second-step', at: this.clock.now().getTime() };
     res.status(200).json(options);
@@ -63,10 +64,10 @@ export class PasskeyLoginController {
   @Post('two-step/passkey')
   async secondStep(@Req() req: Request, @Res() res: Response) {
     const pending = this.pending(req);
-    if (!pending) return res.status(401).json({ error: 'The time for the second step ran out. Log in again.' });
+    if (!pending) return refuse(req, res, 401, 'The time for the second step ran out. Log in again.');
     const userId = await this.check(req, 'second-step', pending.userId);
     const user = userId !== undefined ? await this.auth.passkeyLogin(req.tenant!, userId, clientAddress(req)) : undefined;
-    if (!user) return res.status(401).json({ error: PASSKEY_FAILED_MESSAGE });
+    if (!user) return refuse(req, res, 401, PASSKEY_FAILED_MESSAGE);
     await new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));
     this.devices.issue(res, user.tenantId, user.login);
     res.status(200).json({ redirect: pending.next });
@@ -87,6 +88,15 @@ export class PasskeyLoginController {
     if (!pending || pending.tenantId !== req.tenant?.id || this.clock.now().getTime() - pending.startedAt > PENDING_TWO_STEP_MS) return undefined;
     return pending;
   }
+}
+
+/**
+ * A refusal the page's script reads as JSON ({ error }); anything else (a form posted by hand, a
+ * probe) gets the usual page saying why.
+ */
+export function refuse(req: Request, res: Response, status: number, error: string): void {
+  if (req.accepts(['html', 'json']) === 'json') res.status(status).json({ error });
+  else renderClientError(req, res, status, error);
 }
 
 /** A JSON object posted as a form field, or undefined for anything else. */
