@@ -164,5 +164,21 @@ describe('two-step login in a browser', () => {
     await Promise.all([plain.page.waitForURL((url) => url.pathname === '/'), plain.page.getByRole('button', { name: 'Verify', exact: true }).click()]);
     await plain.page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     await plain.context.close();
+
+    // Lost phone: an administrator resets it from the user form's Run menu (a dialog with OK and Cancel).
+    const admin = await newPage(w);
+    await logIn(admin.page, w.tenant.admin.login, w.tenant.admin.password);
+    await admin.page.goto(`/security/users/${user.id}`);
+    await admin.page.getByRole('button', { name: 'Run', exact: true }).click();
+    await admin.page.getByRole('menuitem', { name: 'Reset two-step login', exact: true }).click();
+    const dialog = admin.page.getByRole('dialog', { name: 'Reset two-step login' });
+    await dialog.waitFor();
+    expect(await dialog.getByRole('button', { name: 'Cancel', exact: true }).isVisible()).toBe(true);
+    await Promise.all([admin.page.waitForURL(/notice=two-step-reset/), dialog.getByRole('button', { name: 'OK', exact: true }).click()]);
+    await admin.page.getByRole('status').filter({ hasText: 'Two-step login has been reset.' }).waitFor();
+    await admin.context.close();
+    const again = await newPage(w);
+    await logIn(again.page, user.login, user.password);
+    await again.context.close();
   });
 });
