@@ -42,9 +42,10 @@ export class SignupController {
   @Get(':token')
   async page(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser | undefined, @Param('token') token: string, @Res() res: Response) {
     privatePage(res);
-    if (me) return loggedIn(res, me, token, 200);
+    // A dead link says so to anyone (the invitee who used it, logged in, too); a live one is never shown to someone else.
     const state = await this.signup.linkState(tenant.id, token);
     if (state.kind !== 'valid') return dead(res, token, state.kind);
+    if (me) return loggedIn(res, me, token, 200);
     signupPage(res, token, state);
   }
 
