@@ -42,9 +42,10 @@ export class Migration20261201090000 extends Migration {
     this.addSql(`create index "passkey_tenant_user_idx" on "passkey" ("tenant_id", "user_id");`);
 
     this.addSql(`create table "tenant_settings" (
-      "tenant_id" int not null primary key references "tenant" ("id") on delete cascade,
+      "tenant_id" int not null primary key,
       "require_two_step_for_admins" boolean not null default false,
-      "updated_at" timestamptz not null default now());`);
+      "updated_at" timestamptz not null default now(),
+      constraint "tenant_settings_tenant_id_foreign" foreign key ("tenant_id") references "tenant" ("id") on update cascade on delete cascade);`);
   }
 
   override async down(): Promise<void> {

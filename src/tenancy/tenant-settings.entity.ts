@@ -1,10 +1,11 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { Tenant } from './tenant.entity.js';
 
 /** An instance's settings (Security > Settings); no row means the defaults. */
 @Entity({ tableName: 'tenant_settings' })
 export class TenantSettings {
-  @PrimaryKey({ type: 'integer' })
-  tenantId!: number;
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade' })
+  tenant!: Rel<Tenant>;
 
   /** Users who may use the Security module must have a second factor. */
   @Property({ type: 'boolean', default: false })
