@@ -131,6 +131,22 @@ describe('two-step login', () => {
       expect((await audit('authn_second_step_fail', user.id)).map((r) => r.details.reason)).toEqual(['wrong_code', 'wrong_code']);
     });
 
+    it('lets only one of two logins racing with the same code in', async () => {
+      t.clock.advance(2 * MINUTE);
+      const [a, b] = [await passwordStep(user), await passwordStep(user)];
+      const code = codeAt(app.secret);
+      const pages = await Promise.all([a.get('/login/two-step'), b.get('/login/two-step')]);
+      const answers = await Promise.all(
+        [a, b].map((agent, i) =>
+          agent
+            .post('/login/two-step')
+            .type('form')
+            .send({ _csrf: pages[i].text.match(/name="_csrf" value="([^"]+)"/)![1], code }),
+        ),
+      );
+      expect(answers.map((r) => r.status).sort()).toEqual([303, 401]);
+    });
+
     it('takes a recovery code once', async () => {
       const agent = await passwordStep(user);
       const res = await secondStep(agent, ` ${app.codes[0].toUpperCase()} `);
