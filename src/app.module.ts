@@ -5,9 +5,11 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { RequestInputPipe } from './common/request-input.pipe.js';
+import { IS_UNAVAILABLE } from './common/unavailable.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DatabaseStatus } from './database/database-status.js';
 import { HealthModule } from './health/health.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
 import { MailModule } from './mail/mail.module.js';
@@ -24,7 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot(databaseUrl),
+        DatabaseModule.forRoot(databaseUrl, config.database),
         AuditModule,
         TenancyModule,
         UsersModule,
@@ -41,6 +43,7 @@ export class AppModule {
         // Runs first: NUL characters and prototype keys never reach validation, services or SQL.
         { provide: APP_PIPE, useClass: RequestInputPipe },
         { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
+        { provide: IS_UNAVAILABLE, inject: [DatabaseStatus], useFactory: (status: DatabaseStatus) => (err: unknown) => status.report(err) },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],
     };

@@ -11,10 +11,12 @@ import { sessionMiddleware, sessionTimeouts } from './auth/session.js';
 import { enrichLogContext, requestContext } from './common/app-logger.js';
 import { Clock } from './common/clock.js';
 import { renderClientError } from './common/http-exception.filter.js';
+import { renderUnavailable } from './common/unavailable.js';
 import { PROJECT_ROOT } from './common/paths.js';
 import { setUpViews, VIEWS_DIR } from './common/views.js';
 import { AppConfig } from './config/app-config.js';
 import { PG_POOL } from './database/database.module.js';
+import { DatabaseStatus } from './database/database-status.js';
 import { tenantMiddleware } from './tenancy/tenant.middleware.js';
 import { TenantsService } from './tenancy/tenants.service.js';
 
@@ -27,6 +29,7 @@ const WEBAUTHN_BROWSER_DIR = join(dirname(dirname(createRequire(import.meta.url)
 export async function configureApp(app: NestExpressApplication): Promise<void> {
   const config = app.get(AppConfig);
   const clock = app.get(Clock);
+  const database = app.get(DatabaseStatus);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.set('view options', { layout: 'layouts/main' });
@@ -60,7 +63,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.useStaticAssets(WEBAUTHN_BROWSER_DIR, { prefix: '/assets/vendor/simplewebauthn/', maxAge: config.production ? '1d' : 0, index: false });
   app.use(tenantMiddleware(config, app.get(TenantsService)));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
-  app.use(sessionMiddleware(config, app.get<pg.Pool>(PG_POOL)));
+  app.use(sessionMiddleware(config, app.get<pg.Pool>(PG_POOL), (err) => database.report(err) || new Logger('Session').warn(`Session store: ${String(err)}`)));
   app.use(sessionTimeouts(config, clock));
   // Passport only where there is a session (anonymous page views have none).
   const passportInit = passport.initialize();
@@ -76,9 +79,13 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
     next();
   });
   await app.init();
-  // Last resort for errors thrown by the Express middleware above: a plain 500, no stack trace.
+  // Last resort for errors thrown by the Express middleware above (the instance lookup, the session
+  // store): 503 while the database cannot answer (the outage is logged once), else a plain 500; no stack trace.
   app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    new Logger('Error').error(err.stack ?? String(err));
-    if (!res.headersSent) res.status(500).render('errors/500', { layout: false });
+    const unavailable = database.report(err);
+    if (!unavailable) new Logger('Error').error(err.stack ?? String(err));
+    if (res.headersSent) return;
+    if (unavailable) renderUnavailable(res);
+    else res.status(500).render('errors/500', { layout: false });
   });
 }

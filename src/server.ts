@@ -7,7 +7,7 @@ import { AppModule } from './app.module.js';
 import { DevLogger, JsonLogger } from './common/app-logger.js';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
-import { migrate, openDatabase, type Database } from './database/database.js';
+import { DatabaseUnavailableError, migrate, openDatabase, waitForDatabase, type Database } from './database/database.js';
 import { seedDemo } from './tenancy/demo-seed.js';
 
 /** Starts the server on a validated configuration; main.ts loads this module only once the configuration is good. */
@@ -36,7 +36,23 @@ export async function runServer(config: AppConfig): Promise<void> {
         );
     });
   }
+  // The embedded PostgreSQL this process owns is restarted when it dies; if it cannot be, the app stops.
+  db.watch(
+    (line) => logger.warn(line),
+    (message) => {
+      console.error(`Database error: ${message}`);
+      setTimeout(() => process.exit(1), DRAIN_MS).unref();
+      drain(app?.getHttpServer())
+        .then(() => app?.close())
+        .then(
+          () => stop(1),
+          () => stop(1),
+        );
+    },
+  );
   try {
+    const { startTimeoutSeconds: timeoutSeconds, connectTimeoutMs } = config.database;
+    await waitForDatabase(db.url, { timeoutSeconds, connectTimeoutMs, log: (line) => logger.warn(line) });
     await migrate(db.url, (line) => logger.log(line));
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, db.url), {
       bodyParser: false,
@@ -59,6 +75,7 @@ export async function runServer(config: AppConfig): Promise<void> {
     if (demo) console.log(`Open ${config.tenantOrigin('demo')}/login`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`Port ${config.port} is already in use; stop the other program or set PORT.`);
+    else if (err instanceof DatabaseUnavailableError) console.error(`Database error: ${err.message}`);
     else logger.error((err as Error).stack ?? String(err));
     await stop(1);
   }

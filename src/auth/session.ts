@@ -36,9 +36,10 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
 /**
  * express-session in PostgreSQL (any app process can serve any session). The session id starts
  * with the tenant id: a cookie replayed on another instance's host is dropped before the store is
- * even asked, so it means nothing there and its own session stays untouched.
+ * even asked, so it means nothing there and its own session stays untouched. While the store cannot
+ * answer, a request with a session fails (503) rather than pass as anonymous.
  */
-export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHandler {
+export function sessionMiddleware(config: AppConfig, pool: pg.Pool, reportError: (err: unknown) => void): RequestHandler {
   const PgStore = connectPgSimple(session);
   const name = config.secureCookies ? '__Host-sid' : 'sid';
   const store = new PgStore({
@@ -48,6 +49,8 @@ export function sessionMiddleware(config: AppConfig, pool: pg.Pool): RequestHand
     disableTouch: true,
     ttl: config.sessionAbsoluteHours * 3600,
     pruneSessionInterval: 15 * 60,
+    // Only the pruning of expired sessions logs here; a failed read or write reaches the request's error handler.
+    errorLog: (_message: string, err: unknown) => reportError(err),
   });
   const handler = session({
     name,

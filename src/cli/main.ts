@@ -57,14 +57,19 @@ type Instances = import('../tenancy/instances.service.js').InstancesService;
 /** Opens the database (migrated), runs `work` with the instances service, and closes everything. */
 async function withDatabase(config: AppConfig, work: (instances: Instances) => Promise<number>): Promise<number> {
   await import('reflect-metadata');
-  const [{ MikroORM }, { ormConfig }, { migrate, openDatabase }, { InstanceError, InstancesService }] = await Promise.all([
-    import('@mikro-orm/postgresql'),
-    import('../config/mikro-orm.config.js'),
-    import('../database/database.js'),
-    import('../tenancy/instances.service.js'),
-  ]);
+  const [{ MikroORM }, { ormConfig }, { migrate, openDatabase, waitForDatabase, DatabaseUnavailableError }, { InstanceError, InstancesService }] =
+    await Promise.all([
+      import('@mikro-orm/postgresql'),
+      import('../config/mikro-orm.config.js'),
+      import('../database/database.js'),
+      import('../tenancy/instances.service.js'),
+    ]);
   const db = await openDatabase(config, 'cli');
   try {
+    const { startTimeoutSeconds: timeoutSeconds, connectTimeoutMs } = config.database;
+    await waitForDatabase(db.url, { timeoutSeconds, connectTimeoutMs, log: (line) => console.error(line) }).catch((err: unknown) => {
+      throw err instanceof DatabaseUnavailableError ? new CliError(err.message) : err;
+    });
     await migrate(db.url);
     const orm = await MikroORM.init(ormConfig(db.url, { pool: { min: 0, max: 2 } }));
     try {

@@ -1,16 +1,20 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Inject, Logger, Optional, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { LoginFailedException, LoginRequiredException, NoRolesException, TwoStepSetupRequiredException } from '../auth/auth.exceptions.js';
 import { safeNext } from '../auth/safe-next.js';
+import { IS_UNAVAILABLE, renderUnavailable, setUnavailableHeaders, UNAVAILABLE_MESSAGE, type UnavailableCheck } from './unavailable.js';
 
 /**
  * One place turns errors into pages: the login page again for a failed login, a redirect to it when
- * a session is needed, the 403/404 pages with the layout, the standalone 500 page for anything
+ * a session is needed, the 403/404 pages with the layout, the standalone 503 page while the database
+ * cannot answer (the outage is logged once, elsewhere), the standalone 500 page for anything
  * unexpected (logged, never shown).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Error');
+
+  constructor(@Optional() @Inject(IS_UNAVAILABLE) private readonly unavailable?: UnavailableCheck) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
@@ -47,8 +51,26 @@ export class HttpExceptionFilter implements ExceptionFilter {
       renderClientError(req, res, exception.getStatus(), messageOf(exception));
       return;
     }
+    if (this.unavailable?.(exception) || (exception instanceof HttpException && exception.getStatus() === 503)) {
+      this.renderUnavailable(req, res);
+      return;
+    }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     res.status(HttpStatus.INTERNAL_SERVER_ERROR).render('errors/500', { layout: false });
+  }
+
+  /** The login form keeps what was typed (the password aside); any other page gets the plain 503 page. */
+  private renderUnavailable(req: Request, res: Response): void {
+    const body = req.body as Record<string, unknown> | undefined;
+    if (req.method !== 'POST' || req.path !== '/login' || !req.tenant) return renderUnavailable(res);
+    setUnavailableHeaders(res);
+    res.status(503).render('auth/login', {
+      layout: 'layouts/public',
+      title: 'Log in',
+      error: UNAVAILABLE_MESSAGE,
+      login: typeof body?.login === 'string' ? body.login.slice(0, 200) : undefined,
+      next: body?.next ? safeNext(body.next) : undefined,
+    });
   }
 }
 

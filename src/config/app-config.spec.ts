@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppConfig } from './app-config.js';
+import { AppConfig, ConfigError } from './app-config.js';
 
 const env = (extra: Record<string, string>) => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'erp-config-')), ...extra });
 
@@ -25,5 +25,42 @@ describe('AppConfig: BASE_URL and PORT', () => {
   it('knows whether DATA_DIR was chosen', () => {
     expect(new AppConfig(env({})).dataDirChosen).toBe(true);
     expect(new AppConfig({ SESSION_SECRET: 'x'.repeat(40) }).dataDirChosen).toBe(false);
+  });
+});
+
+const base = { SESSION_SECRET: 'x'.repeat(40), DATA_DIR: '/nonexistent/erp-config-spec' };
+const config = (env: Record<string, string>) => new AppConfig({ ...base, ...env });
+
+describe('database timeouts', () => {
+  it('has bounded defaults', () => {
+    expect(config({}).database).toEqual({
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: 10_000,
+      lockTimeoutMs: 5000,
+      idleInTransactionTimeoutMs: 60_000,
+      startTimeoutSeconds: 60,
+    });
+  });
+
+  it('reads each variable', () => {
+    const db = config({
+      DATABASE_CONNECT_TIMEOUT_MS: '700',
+      DATABASE_STATEMENT_TIMEOUT_MS: '1500',
+      DATABASE_LOCK_TIMEOUT_MS: '400',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '2000',
+      DATABASE_START_TIMEOUT_SECONDS: '0',
+    }).database;
+    expect(db).toEqual({ connectTimeoutMs: 700, statementTimeoutMs: 1500, lockTimeoutMs: 400, idleInTransactionTimeoutMs: 2000, startTimeoutSeconds: 0 });
+  });
+
+  it.each([
+    ['DATABASE_CONNECT_TIMEOUT_MS', 'soon', /DATABASE_CONNECT_TIMEOUT_MS must be a whole number/],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '0', /DATABASE_STATEMENT_TIMEOUT_MS must be between 100 and/],
+    ['DATABASE_LOCK_TIMEOUT_MS', '-5', /DATABASE_LOCK_TIMEOUT_MS must be a whole number/],
+    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '10', /DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS must be between 1000 and/],
+    ['DATABASE_START_TIMEOUT_SECONDS', '99999', /DATABASE_START_TIMEOUT_SECONDS must be between 0 and 3600/],
+  ])('refuses a bad %s with a message naming it', (name, value, message) => {
+    expect(() => config({ [name]: value })).toThrow(ConfigError);
+    expect(() => config({ [name]: value })).toThrow(message);
   });
 });

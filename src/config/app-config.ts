@@ -6,6 +6,20 @@ import { join, resolve } from 'node:path';
 /** Thrown for a bad environment variable; main prints its message as the one line that stops the start. */
 export class ConfigError extends Error {}
 
+/** Limits that keep every request bounded while the database is unreachable or stalled. */
+export interface DatabaseTimeouts {
+  /** Opening a connection, or waiting for a free one in a pool. */
+  connectTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` for the app's queries (not migrations). */
+  statementTimeoutMs: number;
+  /** PostgreSQL `lock_timeout`: how long a query waits for a lock another session holds. */
+  lockTimeoutMs: number;
+  /** PostgreSQL `idle_in_transaction_session_timeout`. */
+  idleInTransactionTimeoutMs: number;
+  /** How long the start waits for an unreachable database, retrying with backoff, before it gives up. */
+  startTimeoutSeconds: number;
+}
+
 /** Everything the app reads from the environment, validated once at boot. */
 export class AppConfig {
   readonly production: boolean;
@@ -29,6 +43,7 @@ export class AppConfig {
   readonly mailLeaseSeconds: number;
   /** One log line per request (always in production). */
   readonly logRequests: boolean;
+  readonly database: DatabaseTimeouts;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
     this.production = env.NODE_ENV === 'production';
@@ -50,6 +65,13 @@ export class AppConfig {
     this.mailPollMs = intVar(env, 'MAIL_POLL_MS', 1000, 50, 60_000);
     this.mailLeaseSeconds = intVar(env, 'MAIL_LEASE_SECONDS', 120, 5, 3600);
     this.logRequests = boolVar(env, 'LOG_REQUESTS', this.production);
+    this.database = {
+      connectTimeoutMs: intVar(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+      statementTimeoutMs: intVar(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
+      lockTimeoutMs: intVar(env, 'DATABASE_LOCK_TIMEOUT_MS', 5000, 100, 3_600_000),
+      idleInTransactionTimeoutMs: intVar(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 1000, 3_600_000),
+      startTimeoutSeconds: intVar(env, 'DATABASE_START_TIMEOUT_SECONDS', 60, 0, 3600),
+    };
     this.sessionSecret = this.resolveSessionSecret(env);
   }
 

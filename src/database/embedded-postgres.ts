@@ -36,7 +36,7 @@ export class EmbeddedPostgresError extends Error {}
  */
 export async function startEmbeddedPostgres(
   dir: string,
-  options: { log?: (line: string) => void; fast?: boolean; adopt?: boolean } = {},
+  options: { log?: (line: string) => void; fast?: boolean; adopt?: boolean; port?: number } = {},
 ): Promise<EmbeddedCluster> {
   const log = options.log ?? (() => undefined);
   const ids = postgresIds();
@@ -54,7 +54,7 @@ export async function startEmbeddedPostgres(
     log(`Creating a new PostgreSQL cluster in ${dir} ...`);
     await initdb(dir, password, bin, ids);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   log(`Starting PostgreSQL on port ${port} with the data in ${dir} ...`);
   const flags = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1'];
   if (options.fast) flags.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
@@ -210,7 +210,7 @@ async function initdb(dir: string, password: string, bin: Binaries, ids: Ids): P
 }
 
 /** Port of a live server on this data folder, read from its lock file, or undefined. */
-function runningPort(dir: string): number | undefined {
+export function runningPort(dir: string): number | undefined {
   const lock = readLock(dir);
   if (!lock || !isPostgresProcess(lock.pid)) return undefined;
   return lock.port;
@@ -233,7 +233,9 @@ function readLock(dir: string): { pid: number; port: number } | undefined {
 
 function isPostgresProcess(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+    // A killed postmaster nobody has reaped yet (a zombie) still has its name, but it is gone.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     if (process.platform === 'linux') return false;
     try {

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { formatDate } from '../common/views.js';
 import { AppConfig } from '../config/app-config.js';
+import { DatabaseStatus } from '../database/database-status.js';
 import { renderInvitationMail } from '../mail/mail-templates.js';
 import { SMTP_CONNECTIONS } from '../mail/mail-options.js';
 import { MailService, smtpReason } from '../mail/mail.service.js';
@@ -25,6 +26,9 @@ const MAX_BACKOFF_MS = 15 * 60_000;
  * At most once in normal operation: a claim is atomic and fenced by its attempt number. A crash
  * between SMTP accepting a mail and the commit leaves the row 'sending'; after the lease another
  * process sends a second mail, and only that one's link works (the first link's hash was never stored).
+ * A database outage is no such crash: the worker keeps polling quietly (the outage is logged once
+ * by DatabaseStatus), and the result of a mail already handed to SMTP is written once the database
+ * is back, so the mail is neither lost nor sent again.
  */
 @Injectable()
 export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,6 +45,7 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly database: DatabaseStatus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -84,7 +89,9 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
     if (this.running || this.stopped) return;
     this.running = this.runOnce()
       .then(() => undefined)
-      .catch((err: unknown) => this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => {
+        if (!this.database.report(err)) this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`);
+      })
       .finally(() => {
         this.running = undefined;
         const again = this.again;
@@ -137,18 +144,21 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
       await this.fail(em, row, smtpReason(err, this.config.smtpUrl), row.attempts >= MAX_ATTEMPTS);
       return false;
     }
-    await em.transactional(async (tem) => {
-      if (!(await this.repo.markSent(tem, row.id, row.attempts, hashInvitationToken(token), expiresAt, this.clock.now()))) return;
-      await this.audit.record(
-        {
-          tenantId: row.tenant_id,
-          event: 'invitation_delivered',
-          target: { type: 'user', id: row.user_id },
-          details: { invitationId: row.id, email: row.email, attempts: row.attempts },
-        },
-        tem,
-      );
-    });
+    const sentAt = this.clock.now();
+    await this.despiteOutage(() =>
+      em.transactional(async (tem) => {
+        if (!(await this.repo.markSent(tem, row.id, row.attempts, hashInvitationToken(token), expiresAt, sentAt))) return;
+        await this.audit.record(
+          {
+            tenantId: row.tenant_id,
+            event: 'invitation_delivered',
+            target: { type: 'user', id: row.user_id },
+            details: { invitationId: row.id, email: row.email, attempts: row.attempts },
+          },
+          tem,
+        );
+      }),
+    );
     return true;
   }
 
@@ -156,20 +166,37 @@ export class InvitationDeliveryWorker implements OnApplicationBootstrap, OnModul
   private async fail(em: EntityManager, row: DueInvitationRow, reason: string, giveUp: boolean): Promise<void> {
     const retryInMs = giveUp ? 0 : Math.min(this.config.mailPollMs * 5 * 2 ** (row.attempts - 1), MAX_BACKOFF_MS);
     const attempts = giveUp ? MAX_ATTEMPTS : row.attempts;
-    await em.transactional(async (tem) => {
-      if (!(await this.repo.markFailed(tem, row.id, row.attempts, reason, retryInMs, attempts))) return;
-      if (row.attempts === 1 || giveUp) {
-        await this.audit.record(
-          {
-            tenantId: row.tenant_id,
-            event: 'invitation_failed',
-            target: { type: 'user', id: row.user_id },
-            details: { invitationId: row.id, reason, attempts: row.attempts, gaveUp: giveUp },
-          },
-          tem,
-        );
-      }
-    });
+    await this.despiteOutage(() =>
+      em.transactional(async (tem) => {
+        if (!(await this.repo.markFailed(tem, row.id, row.attempts, reason, retryInMs, attempts))) return;
+        if (row.attempts === 1 || giveUp) {
+          await this.audit.record(
+            {
+              tenantId: row.tenant_id,
+              event: 'invitation_failed',
+              target: { type: 'user', id: row.user_id },
+              details: { invitationId: row.id, reason, attempts: row.attempts, gaveUp: giveUp },
+            },
+            tem,
+          );
+        }
+      }),
+    );
     this.logger.warn(`Invitation ${row.id} not delivered (attempt ${row.attempts}${giveUp ? ', giving up' : ''}): ${reason}`);
+  }
+
+  /**
+   * Records the outcome of a claimed mail, again and again while the database cannot answer, until it
+   * succeeds or the worker stops: a sent mail must not be sent again after its lease, nor a failed one wait out the lease.
+   */
+  private async despiteOutage(write: () => Promise<void>): Promise<void> {
+    for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 5000)) {
+      try {
+        return await write();
+      } catch (err) {
+        if (this.stopped || !this.database.report(err)) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 }

@@ -20,7 +20,7 @@ export function tenantMiddleware(config: AppConfig, tenants: TenantsService) {
     try {
       tenant = label && !instanceNameProblem(label) ? await tenants.findByName(label) : null;
     } catch (err) {
-      return next(err); // database down: the last-resort handler answers 500, not a misleading 404
+      return next(err); // database down and the instance not in the cache: the last-resort handler answers 503, not a misleading 404
     }
     if (!tenant) return res.status(404).render('errors/unknown-host', { layout: false });
     req.tenant = tenant;

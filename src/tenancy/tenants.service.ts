@@ -8,6 +8,8 @@ const CACHE_MS = 30_000;
 /**
  * Maps instance names to tenants. Names never change once created, so lookups are kept for a short
  * while: an anonymous page then costs no database round trip, whatever the number of instances.
+ * When the database cannot answer, a known instance is still served from the cache (however old),
+ * so its login page keeps working through an outage.
  */
 @Injectable()
 export class TenantsService {
@@ -18,11 +20,17 @@ export class TenantsService {
   async findByName(name: string): Promise<Tenant | null> {
     const hit = this.cache.get(name);
     if (hit && hit.until > Date.now()) return hit.tenant;
-    const row = await sqlOne<{ id: number; name: string; display_name: string; created_at: Date }>(
-      this.em,
-      'select id, name, display_name, created_at from tenant where name = ?',
-      [name],
-    );
+    let row;
+    try {
+      row = await sqlOne<{ id: number; name: string; display_name: string; created_at: Date }>(
+        this.em,
+        'select id, name, display_name, created_at from tenant where name = ?',
+        [name],
+      );
+    } catch (err) {
+      if (hit?.tenant) return hit.tenant;
+      throw err;
+    }
     const tenant = row ? Object.assign(new Tenant(), { id: row.id, name: row.name, displayName: row.display_name, createdAt: row.created_at }) : null;
     if (this.cache.size > 10_000) this.cache.clear();
     // Unknown names are kept only briefly, so a new instance answers within a second.

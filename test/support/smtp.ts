@@ -11,6 +11,7 @@ export class TestSmtp {
   readonly messages: ParsedMail[] = [];
   private server?: SMTPServer;
   private waiters: (() => void)[] = [];
+  private held?: { gate: Promise<void>; arrived: () => void };
 
   private constructor(readonly port: number) {}
 
@@ -38,7 +39,11 @@ export class TestSmtp {
       closeTimeout: 200,
       onData: (stream, _session, callback) => {
         simpleParser(stream)
-          .then((mail) => {
+          .then(async (mail) => {
+            if (this.held) {
+              this.held.arrived();
+              await this.held.gate;
+            }
             this.messages.push(mail);
             callback();
             for (const wake of this.waiters.splice(0)) wake();
@@ -58,6 +63,23 @@ export class TestSmtp {
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Holds back the answer to each message from now on (its sender waits for SMTP to accept it) until
+   * `release` is called; `arrived` resolves when the first held message is in.
+   */
+  hold(): { arrived: Promise<void>; release: () => void } {
+    let open!: () => void;
+    let arrived!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    this.held = { gate, arrived };
+    const release = () => {
+      this.held = undefined;
+      open();
+    };
+    return { arrived: arrival, release };
   }
 
   /** Resolves once `count` messages in all have arrived; fails after `timeoutMs`. */

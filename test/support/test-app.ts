@@ -66,6 +66,7 @@ export async function createTestApp(
   await configureApp(app);
   await app.listen(port, '127.0.0.1');
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  db.on('error', () => undefined); // tests that stop the database cut this pool's idle connections too
   return {
     app,
     config,
