@@ -5,7 +5,8 @@ import pg from 'pg';
 import type { AppConfig } from '../config/app-config.js';
 import { ormConfig } from '../config/mikro-orm.config.js';
 import { describeDatabaseError, isDatabaseUnavailable } from './db-errors.js';
-import { clusterLocation, startEmbeddedPostgres } from './embedded-postgres.js';
+import { clusterLocation } from './cluster-location.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { watchEmbeddedPostgres, type Watchdog } from './embedded-watchdog.js';
 
 export interface Database {

@@ -1,11 +1,14 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, chownSync, constants, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { canReach, canRun, EmbeddedPostgresError, postgresIds, USER, type Ids } from './postgres-user.js';
+
+export { EmbeddedPostgresError };
 
 const run = promisify(execFile);
 
@@ -22,11 +25,6 @@ interface Binaries {
   pgCtl: string;
   postgres: string;
 }
-
-const USER = 'postgres';
-
-/** Thrown with a message that says what the person has to fix. */
-export class EmbeddedPostgresError extends Error {}
 
 /**
  * Starts the cluster in `dir` (creating it the first time) or joins the one already running there,
@@ -77,57 +75,6 @@ function cluster(dir: string, port: number, password: string, bin: Binaries, ids
   };
 }
 
-type Ids = { uid?: number; gid?: number };
-
-/** Where a root-run cluster goes when the postgres user cannot enter DATA_DIR (a checkout under /root, a `mktemp -d` folder). */
-export const ROOT_CLUSTERS_DIR = '/var/lib/erp-security';
-
-/**
- * The folder of DATA_DIR's cluster: DATA_DIR/postgres, unless we run as root, DATA_DIR was not
- * chosen, and the postgres user cannot reach it. Then a folder under ROOT_CLUSTERS_DIR named after
- * DATA_DIR, the same on every start from this checkout (server and command line alike). A cluster
- * already in DATA_DIR/postgres is never abandoned: reachable, it is used; unreachable, it is copied
- * over once and the original is left where it was.
- */
-export function clusterLocation(dataDir: string, chosen: boolean, log: (line: string) => void = () => undefined): string {
-  const inside = join(dataDir, 'postgres');
-  const ids = postgresIds();
-  if (ids.uid === undefined || chosen || canTraverse(nearestExisting(inside), ids)) return inside;
-  const name = `${basename(dirname(dataDir)).replace(/[^A-Za-z0-9_.-]/g, '_') || 'erp'}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
-  const outside = join(ROOT_CLUSTERS_DIR, name, 'postgres');
-  mkdirSync(ROOT_CLUSTERS_DIR, { recursive: true, mode: 0o755 });
-  if (existsSync(join(inside, 'PG_VERSION')) && !existsSync(join(outside, 'PG_VERSION'))) {
-    log(`Copying the database in ${inside} to ${outside}, where the "postgres" user can reach it (the original stays in place) ...`);
-    cpSync(inside, outside, { recursive: true });
-    if (existsSync(join(dataDir, 'postgres-password'))) cpSync(join(dataDir, 'postgres-password'), join(dirname(outside), 'postgres-password'));
-    rmSync(join(outside, 'postmaster.pid'), { force: true });
-    spawnSync('chown', ['-R', `${ids.uid}:${ids.gid}`, outside]);
-  }
-  log(`The "postgres" user cannot enter ${dataDir}, so the database lives in ${outside} (set DATA_DIR to choose another place).`);
-  return outside;
-}
-
-function nearestExisting(path: string): string {
-  while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
-  return path;
-}
-
-function canTraverse(dir: string, ids: Ids): boolean {
-  return spawnSync('test', ['-x', dir], { ...ids }).status === 0;
-}
-
-/** PostgreSQL refuses to run as root: as root we run it as the `postgres` user, creating it if needed. */
-function postgresIds(): Ids {
-  if (userInfo().uid !== 0) return {};
-  const id = (flag: string) => spawnSync('id', [flag, USER], { encoding: 'utf8' });
-  if (id('-u').status !== 0) {
-    spawnSync('groupadd', ['--system', USER]);
-    const made = spawnSync('useradd', ['--system', '-g', USER, '--no-create-home', USER]);
-    if (made.status !== 0) throw new EmbeddedPostgresError('Running as root, and the "postgres" user PostgreSQL must run as could not be created.');
-  }
-  return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
-}
-
 /**
  * The binaries live in node_modules. When the checkout sits in a folder the postgres user cannot
  * enter (root's home is mode 700), run copies of them from the OS temp folder instead.
@@ -157,10 +104,6 @@ async function binaries(ids: Ids): Promise<Binaries> {
   return { initdb: b('initdb'), pgCtl: b('pg_ctl'), postgres: b('postgres') };
 }
 
-function canRun(file: string, ids: Ids): boolean {
-  return spawnSync(file, ['--version'], { ...ids, stdio: 'ignore' }).status === 0;
-}
-
 function prepareDataDir(dir: string, ids: Ids): void {
   try {
     mkdirSync(dirname(dir), { recursive: true });
@@ -178,10 +121,6 @@ function prepareDataDir(dir: string, ids: Ids): void {
         `Set DATA_DIR to a folder outside it (e.g. DATA_DIR=/var/lib/erp), or set DATABASE_URL.`,
     );
   }
-}
-
-function canReach(dir: string, ids: Ids): boolean {
-  return spawnSync('test', ['-w', dir, '-a', '-x', dir], { ...ids }).status === 0;
 }
 
 function readOrCreatePassword(dir: string): string {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { IdParam } from '../common/id-param.js';
+import type { Response } from 'express';
 import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
 import type { SessionUser } from '../common/request-context.js';
 import { CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
