@@ -42,9 +42,9 @@ export class SignupController {
   @Get(':token')
   async page(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser | undefined, @Param('token') token: string, @Res() res: Response) {
     privatePage(res);
-    // A dead link says so to anyone (the invitee who used it, logged in, too); a live one is never shown to someone else.
     const state = await this.signup.linkState(tenant.id, token);
     if (state.kind !== 'valid') return dead(res, token, state.kind);
+    // A valid link in a browser where someone is logged in: never the form (it is not their account).
     if (me) return loggedIn(res, me, token, 200);
     signupPage(res, token, state);
   }
