@@ -5,8 +5,10 @@ import { IdParam } from '../common/id-param.js';
 import { CHALLENGE_MS, parseJson, refuse } from '../auth/passkey-login.controller.js';
 import { PasskeyService } from '../auth/passkey.service.js';
 import { Clock } from '../common/clock.js';
-import { AllowDuringTwoStepSetup, AllowNoRoles, ClientIp, CurrentTenant, CurrentUser } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import { AllowDuringTwoStepSetup, AllowNoRoles, ClientIp } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { CurrentUser } from '../users/session-user.js';
+import type { SessionUser } from '../users/session-user.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { CsrfFormDto } from './dto/two-step.dto.js';
 

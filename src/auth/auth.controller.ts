@@ -13,6 +13,7 @@ const NOTICES: Record<string, string> = {
   'logged-out': 'You have logged out.',
   ready: 'Your account is ready. Log in with your login and new password.',
   'two-step-expired': 'The time for the second step ran out. Log in again.',
+  'password-reset': 'Your new password is set, and you were logged out everywhere. Log in with it.',
 };
 
 /** How long a right password waits for its second step. */

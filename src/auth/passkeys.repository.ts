@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, sql, sqlOne } from '../database/sql.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
 
 export interface PasskeyRow {
   id: number;
@@ -19,7 +20,7 @@ export interface PasskeyRow {
 export class PasskeysRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async listOf(tenantId: number, userId: number): Promise<PasskeyRow[]> {
+  async listOf(tenantId: TenantId, userId: number): Promise<PasskeyRow[]> {
     return sql<PasskeyRow>(
       this.em,
       `select id, user_id, credential_id, public_key, counter::float8 as counter, transports, name, created_at, last_used_at
@@ -28,7 +29,7 @@ export class PasskeysRepository {
     );
   }
 
-  async findByCredential(tenantId: number, credentialId: string): Promise<PasskeyRow | undefined> {
+  async findByCredential(tenantId: TenantId, credentialId: string): Promise<PasskeyRow | undefined> {
     return sqlOne<PasskeyRow>(
       this.em,
       `select id, user_id, credential_id, public_key, counter::float8 as counter, transports, name, created_at, last_used_at
@@ -39,7 +40,7 @@ export class PasskeysRepository {
 
   /** Adds a passkey; undefined when this credential is already registered in the instance. */
   async add(
-    tenantId: number,
+    tenantId: TenantId,
     userId: number,
     p: { credentialId: string; publicKey: Uint8Array; counter: number; transports: string[]; name: string },
   ): Promise<{ id: number } | undefined> {
@@ -52,19 +53,19 @@ export class PasskeysRepository {
   }
 
   /** After a verified login: the authenticator's new counter (a clone would lag behind it). */
-  async recordUse(tenantId: number, id: number, counter: number): Promise<void> {
+  async recordUse(tenantId: TenantId, id: number, counter: number): Promise<void> {
     await sql(this.em, 'update passkey set counter = ?, last_used_at = now() where tenant_id = ? and id = ?', [counter, tenantId, id]);
   }
 
-  async remove(tenantId: number, userId: number, id: number): Promise<{ name: string } | undefined> {
+  async remove(tenantId: TenantId, userId: number, id: number): Promise<{ name: string } | undefined> {
     return sqlOne(this.em, 'delete from passkey where tenant_id = ? and user_id = ? and id = ? returning name', [tenantId, userId, id]);
   }
 
-  async removeAllOf(tenantId: number, userId: number, em: EntityManager = this.em): Promise<number> {
+  async removeAllOf(tenantId: TenantId, userId: number, em: EntityManager = this.em): Promise<number> {
     return (await sql(em, 'delete from passkey where tenant_id = ? and user_id = ? returning id', [tenantId, userId])).length;
   }
 
-  async countOf(tenantId: number, userId: number): Promise<number> {
+  async countOf(tenantId: TenantId, userId: number): Promise<number> {
     const row = await sqlOne<{ n: number }>(this.em, 'select count(*)::int as n from passkey where tenant_id = ? and user_id = ?', [tenantId, userId]);
     return row?.n ?? 0;
   }

@@ -19,8 +19,21 @@ export interface PendingTwoStep {
   passkeys: boolean;
 }
 
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set when the session ended by timeout in this request, so the login page can say so. */
+      sessionExpired?: boolean;
+    }
+  }
+}
+
 declare module 'express-session' {
   interface SessionData {
+    /** Last request of the session (ms), renewed at most once a minute; the login time is in passport.user. */
+    lastSeen: number;
+    passport?: { user?: unknown };
     /** Between a right password and the second step. */
     twoStep?: PendingTwoStep;
     /** A WebAuthn challenge handed out and not yet answered. */

@@ -7,6 +7,7 @@ import { PasskeysRepository } from './passkeys.repository.js';
 import { deriveKey, keyedHash, SecretBox } from './secret-box.js';
 import { acceptedStep, looksLikeTotp, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode } from './totp.js';
 import { TwoStepRepository } from './two-step.repository.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
 
 export interface SecondFactors {
   totp: boolean;
@@ -40,12 +41,12 @@ export class TwoStepService {
     this.codeKey = deriveKey(config.sessionSecret, 'recovery-code');
   }
 
-  async factorsOf(tenantId: number, userId: number): Promise<SecondFactors> {
+  async factorsOf(tenantId: TenantId, userId: number): Promise<SecondFactors> {
     const [totp, passkeys] = await Promise.all([this.repo.totpOf(tenantId, userId), this.passkeys.countOf(tenantId, userId)]);
     return { totp: !!totp?.enabled, passkeys: passkeys > 0 };
   }
 
-  async recoveryCodesLeft(tenantId: number, userId: number): Promise<number> {
+  async recoveryCodesLeft(tenantId: TenantId, userId: number): Promise<number> {
     return this.repo.recoveryCodesLeft(tenantId, userId);
   }
 
@@ -53,7 +54,7 @@ export class TwoStepService {
    * The secret being set up: the one already waiting (so a reload shows what the person may have
    * scanned), or a new one. Undefined when the app is already on.
    */
-  async pendingSecret(tenantId: number, userId: number): Promise<string | undefined> {
+  async pendingSecret(tenantId: TenantId, userId: number): Promise<string | undefined> {
     const row = await this.repo.totpOf(tenantId, userId);
     if (row?.enabled) return undefined;
     const existing = row && this.box.open(row.secret_enc, context(tenantId, userId));
@@ -64,7 +65,7 @@ export class TwoStepService {
   }
 
   /** Turns the app on when the code is right for the waiting secret; returns the new recovery codes (shown once). */
-  async confirmTotp(tenantId: number, actor: Actor, code: string, ip: string): Promise<string[] | undefined> {
+  async confirmTotp(tenantId: TenantId, actor: Actor, code: string, ip: string): Promise<string[] | undefined> {
     const userId = actor.id;
     const row = await this.repo.totpOf(tenantId, userId);
     const secret = row && !row.enabled ? this.box.open(row.secret_enc, context(tenantId, userId)) : undefined;
@@ -84,7 +85,7 @@ export class TwoStepService {
   }
 
   /** Checks a code typed at login: the app's code, or else a recovery code (used up). */
-  async verifyCode(tenantId: number, userId: number, input: string): Promise<CodeKind | undefined> {
+  async verifyCode(tenantId: TenantId, userId: number, input: string): Promise<CodeKind | undefined> {
     const code = input.trim();
     if (looksLikeTotp(code)) {
       const row = await this.repo.totpOf(tenantId, userId);
@@ -99,7 +100,7 @@ export class TwoStepService {
   }
 
   /** The person turns their app off (their recovery codes go with it). */
-  async turnOffTotp(tenantId: number, actor: Actor, ip: string): Promise<boolean> {
+  async turnOffTotp(tenantId: TenantId, actor: Actor, ip: string): Promise<boolean> {
     const removed = await this.repo.removeTotp(tenantId, actor.id);
     if (removed) await this.audit.record({ tenantId, event: 'two_step_totp_off', actor, target: { type: 'user', id: actor.id }, ip });
     return removed;
@@ -109,7 +110,7 @@ export class TwoStepService {
    * An administrator resets a user's two-step login (lost phone): the app, the recovery codes and
    * every passkey go, in the caller's transaction. Returns what was removed.
    */
-  async resetAll(em: EntityManager, tenantId: number, userId: number): Promise<{ totp: boolean; passkeys: number }> {
+  async resetAll(em: EntityManager, tenantId: TenantId, userId: number): Promise<{ totp: boolean; passkeys: number }> {
     const totp = await this.repo.removeTotp(tenantId, userId, em);
     const passkeys = await this.passkeys.removeAllOf(tenantId, userId, em);
     return { totp, passkeys };
@@ -120,6 +121,6 @@ export class TwoStepService {
   }
 }
 
-function context(tenantId: number, userId: number): string {
+function context(tenantId: TenantId, userId: number): string {
   return `totp:${tenantId}:${userId}`;
 }

@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
-import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, NotFoundException, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Permission } from '../roles/role.entity.js';
 
 export const IS_PUBLIC = 'isPublic';
 /** Open to anyone on a tenant host: login, signup link, health. Everything else needs a session. */
@@ -15,14 +14,6 @@ export const ALLOW_DURING_TWO_STEP_SETUP = 'allowDuringTwoStepSetup';
 /** Open to a user whom the instance's policy holds until they set up two-step login (the setup itself, logout). */
 export const AllowDuringTwoStepSetup = () => SetMetadata(ALLOW_DURING_TWO_STEP_SETUP, true);
 
-export const PERMISSION = 'permission';
-/** The permission a route needs, e.g. `security` for the Security module. */
-export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION, permission);
-
-export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>().user);
-
-export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>().tenant);
-
 /**
  * Client address as Express sees it (honours TRUST_PROXY). Behind a trusted proxy Express takes it
  * from X-Forwarded-For unchecked; what is not an IP address there (a request that did not come
@@ -35,3 +26,9 @@ export function clientAddress(req: Request): string {
 }
 
 export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext) => clientAddress(ctx.switchToHttp().getRequest<Request>()));
+
+/** The value, or a 404 when there is none (a record of another instance looks exactly like a missing one). */
+export function orNotFound<T>(value: T | undefined | null): T {
+  if (value === undefined || value === null) throw new NotFoundException();
+  return value;
+}

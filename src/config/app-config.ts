@@ -34,6 +34,8 @@ export class AppConfig {
   readonly mailFrom: string;
   readonly sessionSecret: string;
   readonly invitationTtlHours: number;
+  /** Lifetime of a Reset password link. */
+  readonly passwordResetTtlMinutes: number;
   readonly seedDemo: boolean;
   readonly trustProxy: boolean;
   readonly sessionIdleMinutes: number;
@@ -58,6 +60,7 @@ export class AppConfig {
     this.smtpUrl = urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']);
     this.mailFrom = emailVar(env, 'MAIL_FROM', 'notification@erpnet.info');
     this.invitationTtlHours = intVar(env, 'INVITATION_TTL_HOURS', 72, 1, 24 * 7);
+    this.passwordResetTtlMinutes = intVar(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 24 * 60);
     this.seedDemo = boolVar(env, 'SEED_DEMO', !this.production);
     this.trustProxy = boolVar(env, 'TRUST_PROXY', false);
     this.sessionIdleMinutes = intVar(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60);

@@ -1,8 +1,11 @@
 import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service.js';
-import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import { ClientIp } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { CurrentUser } from '../users/session-user.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
+import type { SessionUser } from '../users/session-user.js';
 import { validateForm } from '../common/validate-form.js';
 import { TenantSettingsRepository } from '../tenancy/tenant-settings.repository.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';

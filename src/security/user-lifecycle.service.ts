@@ -1,9 +1,12 @@
+import type { TenantId } from '../tenancy/tenant-id.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
+import { PASSWORD_RESET_LINK } from '../auth/password-reset.composer.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
 import { TwoStepService } from '../auth/two-step.service.js';
-import type { SessionUser } from '../common/request-context.js';
+import { LinksService } from '../links/links.service.js';
+import type { SessionUser } from '../users/session-user.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 import { LAST_SECURITY_USER_MESSAGE, LastSecurityUserError } from '../users/users.service.js';
 import { UsersRepository, type UserRecord } from '../users/users.repository.js';
@@ -27,11 +30,12 @@ export class UserLifecycleService {
     private readonly users: UsersRepository,
     private readonly sessions: SessionsRepository,
     private readonly invitations: InvitationsService,
+    private readonly links: LinksService,
     private readonly audit: AuditService,
     private readonly twoStep: TwoStepService,
   ) {}
 
-  async get(tenantId: number, id: number): Promise<UserRecord> {
+  async get(tenantId: TenantId, id: number): Promise<UserRecord> {
     const user = await this.users.findById(tenantId, id);
     if (!user) throw new NotFoundException();
     return user;
@@ -45,7 +49,7 @@ export class UserLifecycleService {
     return undefined;
   }
 
-  async run(tenantId: number, actor: SessionUser, id: number, action: LifecycleAction, ip: string): Promise<LifecycleResult> {
+  async run(tenantId: TenantId, actor: SessionUser, id: number, action: LifecycleAction, ip: string): Promise<LifecycleResult> {
     const user = await this.get(tenantId, id);
     const refusal = this.refusal(actor, user, action);
     const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id }, ip };
@@ -64,7 +68,7 @@ export class UserLifecycleService {
         }
         if ((await this.users.countSecurityUsers(tenantId, em)) === 0) throw new LastSecurityUserError();
         const sessions = await this.sessions.endAllOf(tenantId, id, '', em);
-        const links = await this.invitations.revokeOnDeactivation(em, tenantId, id);
+        const links = (await this.invitations.revokeOnDeactivation(em, tenantId, id)) + (await this.links.revoke(em, tenantId, PASSWORD_RESET_LINK, [id]));
         await this.audit.record({ ...base, event: 'user_deactivated', details: { login: user.login, sessionsEnded: sessions, linksRevoked: links } }, em);
         return { ok: true as const, notice: 'user-deactivated' };
       });
@@ -76,7 +80,7 @@ export class UserLifecycleService {
   }
 
   /** Why Reset two-step login cannot be done on this user by this actor. */
-  async resetRefusal(tenantId: number, actor: SessionUser, user: UserRecord): Promise<string | undefined> {
+  async resetRefusal(tenantId: TenantId, actor: SessionUser, user: UserRecord): Promise<string | undefined> {
     if (user.id === actor.id) return RESET_YOURSELF_MESSAGE;
     const factors = await this.twoStep.factorsOf(tenantId, user.id);
     return factors.totp || factors.passkeys ? undefined : NOTHING_TO_RESET_MESSAGE;
@@ -86,7 +90,7 @@ export class UserLifecycleService {
    * Reset two-step login (a lost phone): the authenticator app, its recovery codes and every passkey
    * of the user go; they log in with their password alone until they set up a new one.
    */
-  async resetTwoStep(tenantId: number, actor: SessionUser, id: number, ip: string): Promise<LifecycleResult> {
+  async resetTwoStep(tenantId: TenantId, actor: SessionUser, id: number, ip: string): Promise<LifecycleResult> {
     const user = await this.get(tenantId, id);
     const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id }, ip };
     const refusal = await this.resetRefusal(tenantId, actor, user);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql, sqlOne } from '../database/sql.js';
+import type { TenantId } from './tenant-id.js';
 
 export interface InstanceSettings {
   requireTwoStepForAdmins: boolean;
@@ -11,14 +12,14 @@ export interface InstanceSettings {
 export class TenantSettingsRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async get(tenantId: number): Promise<InstanceSettings> {
+  async get(tenantId: TenantId): Promise<InstanceSettings> {
     const row = await sqlOne<{ require_two_step_for_admins: boolean }>(this.em, 'select require_two_step_for_admins from tenant_settings where tenant_id = ?', [
       tenantId,
     ]);
     return { requireTwoStepForAdmins: row?.require_two_step_for_admins ?? false };
   }
 
-  async save(tenantId: number, settings: InstanceSettings): Promise<void> {
+  async save(tenantId: TenantId, settings: InstanceSettings): Promise<void> {
     await sql(
       this.em,
       `insert into tenant_settings (tenant_id, require_two_step_for_admins) values (?, ?)

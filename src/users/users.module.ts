@@ -1,15 +1,11 @@
 import { Module } from '@nestjs/common';
-import { InvitationsModule } from '../invitations/invitations.module.js';
-import { UserFormPresenter } from './user-form.presenter.js';
-import { UserListPresenter } from './user-list.presenter.js';
-import { UsersController } from './users.controller.js';
+import { UserListRepository } from './user-list.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
+/** Users: their records, types, password hashing and policy. Pages that show them live in security/. */
 @Module({
-  imports: [InvitationsModule],
-  controllers: [UsersController],
-  providers: [UsersRepository, UsersService, UserFormPresenter, UserListPresenter],
-  exports: [UsersRepository, UsersService],
+  providers: [UsersRepository, UserListRepository, UsersService],
+  exports: [UsersRepository, UserListRepository, UsersService],
 })
 export class UsersModule {}
