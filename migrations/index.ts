@@ -5,6 +5,7 @@ import { Migration20261130091400 } from './Migration20261130091400.js';
 import { Migration20261130120000 } from './Migration20261130120000.js';
 import { Migration20261130130000 } from './Migration20261130130000.js';
 import { Migration20261130140000 } from './Migration20261130140000.js';
+import { Migration20261201090000 } from './Migration20261201090000.js';
 
 /** Every migration in order. Listed explicitly so the app and the tests load them without a glob. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130120000', class: Migration20261130120000 },
   { name: 'Migration20261130130000', class: Migration20261130130000 },
   { name: 'Migration20261130140000', class: Migration20261130140000 },
+  { name: 'Migration20261201090000', class: Migration20261201090000 },
 ];

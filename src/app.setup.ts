@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
@@ -19,6 +20,8 @@ import { DatabaseStatus } from './database/database-status.js';
 import { SIGNUP_PATH } from './invitations/invitation-mail.composer.js';
 import { tenantMiddleware } from './tenancy/tenant.middleware.js';
 import { TenantsService } from './tenancy/tenants.service.js';
+
+const WEBAUTHN_BROWSER_DIR = join(dirname(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser'))), 'dist', 'bundle');
 
 /**
  * Everything main.ts applies to the Nest app, in order; the test builder calls the same function,
@@ -57,6 +60,8 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
     }),
   );
   app.useStaticAssets(join(PROJECT_ROOT, 'public'), { prefix: '/assets/', maxAge: config.production ? '1d' : 0, index: false });
+  // The browser half of @simplewebauthn, served by the app itself (script-src 'self', no CDN).
+  app.useStaticAssets(WEBAUTHN_BROWSER_DIR, { prefix: '/assets/vendor/simplewebauthn/', maxAge: config.production ? '1d' : 0, index: false });
   app.use(tenantMiddleware(config, app.get(TenantsService)));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
   app.use(sessionMiddleware(config, app.get<pg.Pool>(PG_POOL), (err) => database.report(err) || new Logger('Session').warn(`Session store: ${String(err)}`)));

@@ -49,6 +49,10 @@ const TABLE_OWNERS: Record<string, string> = {
   one_time_link: 'links/links.repository.ts',
   audit_event: 'audit/audit.repository.ts',
   login_throttle: 'auth/login-throttle.repository.ts',
+  user_totp: 'auth/two-step.repository.ts',
+  recovery_code: 'auth/two-step.repository.ts',
+  passkey: 'auth/passkeys.repository.ts',
+  tenant_settings: 'tenancy/tenant-settings.repository.ts',
   // The session store (PgSessionStore) writes the rows, and SessionsRepository ends a user's sessions.
   session: 'auth/sessions.repository.ts',
   user_count: 'users/users.repository.ts',

@@ -15,8 +15,11 @@ const EXCEPTIONS: { statement: RegExp; why: string }[] = [
   'group_member_tenant_id_user_id_fkey',
   'invitation_tenant_id_user_id_fkey',
   'invitation_tenant_id_sent_by_id_fkey',
+  'passkey_tenant_id_user_id_fkey',
+  'recovery_code_tenant_id_user_id_fkey',
   'user_role_tenant_id_role_id_fkey',
   'user_role_tenant_id_user_id_fkey',
+  'user_totp_tenant_id_user_id_fkey',
 ].map((name) => ({
   statement: new RegExp(`^alter table "\\w+" drop constraint "${name}";$`),
   why: 'tenant-scoped composite foreign key (to a unique (tenant_id, id), not a primary key)',

@@ -13,7 +13,16 @@ import { ChangePasswordDto } from './dto/change-password.dto.js';
 
 const NOTICES: Record<string, string> = {
   'password-changed': 'Your password has been changed. You were logged out everywhere else.',
+  'two-step-off': 'The authenticator app is turned off, and its recovery codes no longer work.',
+  'passkey-added': 'Your passkey was added. You can log in with it now.',
+  'passkey-removed': 'The passkey was removed.',
 };
+
+const ERRORS: Record<string, string> = {
+  'two-step-wrong-password': 'The authenticator app is still on: that is not your current password.',
+};
+
+const pick = (map: Record<string, string>, key: unknown) => (typeof key === 'string' && Object.hasOwn(map, key) ? map[key] : undefined);
 
 /** My account (/account): who I am in this instance, and Change password. Open to every logged-in user, with or without roles. */
 @AllowNoRoles()
@@ -26,8 +35,14 @@ export class AccountController {
   ) {}
 
   @Get()
-  async page(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Query('notice') notice: unknown, @Res() res: Response) {
-    await this.render(res, tenant, me, 200, {}, typeof notice === 'string' && Object.hasOwn(NOTICES, notice) ? NOTICES[notice] : undefined);
+  async page(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @Query('notice') notice: unknown,
+    @Query('error') error: unknown,
+    @Res() res: Response,
+  ) {
+    await this.render(res, tenant, me, 200, {}, pick(NOTICES, notice), pick(ERRORS, error));
   }
 
   @Post('password')
@@ -49,7 +64,7 @@ export class AccountController {
     res.redirect(303, '/account?notice=password-changed');
   }
 
-  private async render(res: Response, tenant: Tenant, me: SessionUser, status: number, errors: FieldErrors, notice?: string) {
+  private async render(res: Response, tenant: Tenant, me: SessionUser, status: number, errors: FieldErrors, notice?: string, error?: string) {
     const overview = await this.account.overview(tenant, me);
     res.status(status).render('account/index', {
       title: 'My account',
@@ -59,6 +74,8 @@ export class AccountController {
       errors,
       hasErrors: Object.keys(errors).length > 0,
       notice,
+      error,
+      passkeyScripts: true,
     });
   }
 }

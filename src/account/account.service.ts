@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../users/password-hasher.js';
 import { passwordProblem } from '../users/password-policy.js';
+import { PasskeysRepository } from '../auth/passkeys.repository.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
+import { TwoStepService } from '../auth/two-step.service.js';
 import type { FieldErrors } from '../common/validate-form.js';
 import type { SessionUser } from '../users/session-user.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
@@ -23,11 +25,24 @@ export class AccountService {
     private readonly users: UsersRepository,
     private readonly usersService: UsersService,
     private readonly sessions: SessionsRepository,
+    private readonly twoStep: TwoStepService,
+    private readonly passkeys: PasskeysRepository,
   ) {}
 
   async overview(tenant: Tenant, me: SessionUser) {
-    const row = await this.users.accountOf(tenant.id, me.id);
-    return { email: row?.email ?? null, previousLogin: row?.previous_login_at ?? null };
+    const [row, factors, codesLeft, passkeys] = await Promise.all([
+      this.users.accountOf(tenant.id, me.id),
+      this.twoStep.factorsOf(tenant.id, me.id),
+      this.twoStep.recoveryCodesLeft(tenant.id, me.id),
+      this.passkeys.listOf(tenant.id, me.id),
+    ]);
+    return {
+      email: row?.email ?? null,
+      previousLogin: row?.previous_login_at ?? null,
+      totpOn: factors.totp,
+      recoveryCodesLeft: codesLeft,
+      passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.created_at, lastUsedAt: p.last_used_at })),
+    };
   }
 
   /**

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Post, Query, Render, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuditService } from '../audit/audit.service.js';
-import { AllowNoRoles, clientAddress, Public } from '../common/decorators.js';
+import { Clock } from '../common/clock.js';
+import { AllowDuringTwoStepSetup, AllowNoRoles, clientAddress, Public } from '../common/decorators.js';
 import { own } from '../common/own.js';
 import { DeviceCookies } from './device-cookie.js';
 import { LocalAuthGuard } from './local-auth.guard.js';
@@ -11,14 +12,19 @@ const NOTICES: Record<string, string> = {
   expired: 'Your session has ended. Please log in again.',
   'logged-out': 'You have logged out.',
   ready: 'Your account is ready. Log in with your login and new password.',
+  'two-step-expired': 'The time for the second step ran out. Log in again.',
   'password-reset': 'Your new password is set, and you were logged out everywhere. Log in with it.',
 };
+
+/** How long a right password waits for its second step. */
+export const PENDING_TWO_STEP_MS = 5 * 60_000;
 
 @Controller()
 export class AuthController {
   constructor(
     private readonly audit: AuditService,
     private readonly devices: DeviceCookies,
+    private readonly clock: Clock,
   ) {}
 
   @Public()
@@ -27,19 +33,35 @@ export class AuthController {
   loginPage(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() query: Record<string, string>) {
     if (req.user) return res.redirect(303, safeNext(query.next));
     const notice = query.expired ? NOTICES.expired : own(NOTICES, query.notice);
-    return { layout: 'layouts/public', title: 'Log in', next: query.next ? safeNext(query.next) : undefined, notice, login: query.login };
+    return { layout: 'layouts/public', title: 'Log in', passkeyScripts: true, next: query.next ? safeNext(query.next) : undefined, notice, login: query.login };
   }
 
   @Public()
   @Post('login')
   @HttpCode(303)
   @UseGuards(LocalAuthGuard)
-  login(@Req() req: Request, @Res() res: Response) {
+  async login(@Req() req: Request, @Res() res: Response) {
+    const outcome = req.loginOutcome!;
+    const next = safeNext(req.body?.next);
+    if (outcome.kind === 'second-step') {
+      // Nobody is logged in until the second step passes: a fresh session holds only the pending login.
+      req.user = undefined;
+      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      req.session.cookie.maxAge = PENDING_TWO_STEP_MS;
+      const { user, factors } = outcome;
+      req.session.twoStep = { tenantId: user.tenantId, userId: user.id, login: user.login, startedAt: this.clock.now().getTime(), next, ...factors };
+      return res.redirect(303, '/login/two-step');
+    }
     this.devices.issue(res, req.user!.tenantId, req.user!.login);
-    res.redirect(303, safeNext(req.body?.next));
+    if (outcome.mustSetUpTwoStep) {
+      req.session.mustSetUpTwoStep = true;
+      return res.redirect(303, '/account/two-step/app');
+    }
+    res.redirect(303, next);
   }
 
   @AllowNoRoles()
+  @AllowDuringTwoStepSetup()
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response) {
     const user = req.user!;

@@ -15,9 +15,14 @@ export class LoginFailedException extends HttpException implements RendersItself
 
   renderResponse(req: Request, res: Response): void {
     const next = (req.body as Record<string, unknown> | undefined)?.next;
-    res
-      .status(401)
-      .render('auth/login', { layout: 'layouts/public', title: 'Log in', error: this.message, login: this.login, next: next ? safeNext(next) : undefined });
+    res.status(401).render('auth/login', {
+      layout: 'layouts/public',
+      title: 'Log in',
+      passkeyScripts: true,
+      error: this.message,
+      login: this.login,
+      next: next ? safeNext(next) : undefined,
+    });
   }
 }
 
@@ -58,4 +63,15 @@ export function renderLoginUnavailable(req: Request, res: Response): boolean {
     next: body?.next ? safeNext(body.next) : undefined,
   });
   return true;
+}
+
+/** The instance requires two-step login of this user, who has not set it up: they are sent to the setup. */
+export class TwoStepSetupRequiredException extends HttpException implements RendersItself {
+  constructor() {
+    super('Set up two-step login to go on.', HttpStatus.FORBIDDEN);
+  }
+
+  renderResponse(_req: Request, res: Response): void {
+    res.redirect(303, '/account/two-step/app');
+  }
 }

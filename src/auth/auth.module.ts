@@ -16,11 +16,17 @@ import { PasswordResetService } from './password-reset.service.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionSerializer } from './session.serializer.js';
+import { PasskeysRepository } from './passkeys.repository.js';
+import { TwoStepLoginController } from './two-step.controller.js';
+import { PasskeyLoginController } from './passkey-login.controller.js';
+import { PasskeyService } from './passkey.service.js';
+import { TwoStepRepository } from './two-step.repository.js';
+import { TwoStepService } from './two-step.service.js';
 
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
-  controllers: [AuthController, PasswordResetController],
-  exports: [AuthService, DeviceCookies, SessionsRepository, RENDER_UNAVAILABLE, PasswordResetService],
+  controllers: [AuthController, PasswordResetController, TwoStepLoginController, PasskeyLoginController],
+  exports: [AuthService, DeviceCookies, SessionsRepository, RENDER_UNAVAILABLE, PasswordResetService, TwoStepService, PasskeysRepository, PasskeyService],
   providers: [
     AuthService,
     DeviceCookies,
@@ -32,6 +38,10 @@ import { SessionSerializer } from './session.serializer.js';
     LoginThrottleService,
     PasswordResetService,
     PasswordResetComposer,
+    TwoStepRepository,
+    TwoStepService,
+    PasskeysRepository,
+    PasskeyService,
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
 })

@@ -3,12 +3,16 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { LoginFailedException } from './auth.exceptions.js';
 
-/** Runs the local strategy, then logs the user in: passport renews the session id (no fixation). */
+/**
+ * Runs the local strategy, then logs the user in: passport renews the session id (no fixation).
+ * A user with a second factor is not logged in here: the controller keeps the login pending.
+ */
 @Injectable()
 export class LocalAuthGuard extends AuthGuard('local') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);
-    await super.logIn(context.switchToHttp().getRequest());
+    const req = context.switchToHttp().getRequest<Request>();
+    if (req.loginOutcome?.kind !== 'second-step') await super.logIn(req);
     return true;
   }
 

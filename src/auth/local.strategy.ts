@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { Strategy } from 'passport-local';
 import { clientAddress } from '../common/decorators.js';
 import type { SessionUser } from '../users/session-user.js';
-import { AuthService } from './auth.service.js';
+import { AuthService, type PasswordOutcome } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
 import { LoginFailedException } from './auth.exceptions.js';
 
@@ -26,8 +26,19 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
       .replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
     const tenant = req.tenant;
     const device = tenant && this.devices.trustedDevice(req, tenant.id, name);
-    const user = tenant && (await this.auth.authenticate(tenant, name, String(password).slice(0, 1024), clientAddress(req), device));
-    if (!user) throw new LoginFailedException(name);
-    return user;
+    const outcome = tenant && (await this.auth.authenticate(tenant, name, String(password).slice(0, 1024), clientAddress(req), device));
+    if (!outcome) throw new LoginFailedException(name);
+    req.loginOutcome = outcome;
+    return outcome.user;
+  }
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** What the right password led to: logged in, or a second step to come (then nobody is logged in yet). */
+      loginOutcome?: PasswordOutcome;
+    }
   }
 }

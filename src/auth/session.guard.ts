@@ -1,9 +1,9 @@
 import { ForbiddenException, Injectable, NotFoundException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { ALLOW_NO_ROLES, IS_PUBLIC } from '../common/decorators.js';
+import { ALLOW_DURING_TWO_STEP_SETUP, ALLOW_NO_ROLES, IS_PUBLIC } from '../common/decorators.js';
 import { PERMISSION } from '../roles/require-permission.decorator.js';
-import { LoginRequiredException, NoRolesException } from './auth.exceptions.js';
+import { LoginRequiredException, NoRolesException, TwoStepSetupRequiredException } from './auth.exceptions.js';
 
 /**
  * Default deny: every route needs a logged-in user of the host's instance who holds a role, and
@@ -25,6 +25,7 @@ export class SessionGuard implements CanActivate {
     if (meta<boolean>(IS_PUBLIC)) return true;
     if (!req.tenant) throw new NotFoundException();
     if (!user || user.tenantId !== req.tenant.id) throw new LoginRequiredException();
+    if (req.session?.mustSetUpTwoStep && !meta<boolean>(ALLOW_DURING_TWO_STEP_SETUP)) throw new TwoStepSetupRequiredException();
     if (user.roleCount === 0 && !meta<boolean>(ALLOW_NO_ROLES)) throw new NoRolesException(user.login);
     const permission = meta<string>(PERMISSION);
     if (permission && !user.permissions.includes(permission)) {

@@ -8,6 +8,17 @@ import { decodeCookieValue } from './csrf.js';
 import type { SessionPrincipal } from './session.serializer.js';
 import { PgSessionStore } from './sessions.repository.js';
 
+/** A login waiting for its second step, as the session keeps it (no passport user in that session). */
+export interface PendingTwoStep {
+  tenantId: number;
+  userId: number;
+  login: string;
+  startedAt: number;
+  next: string;
+  totp: boolean;
+  passkeys: boolean;
+}
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
@@ -23,6 +34,12 @@ declare module 'express-session' {
     /** Last request of the session (ms), renewed at most once a minute; the login time is in passport.user. */
     lastSeen: number;
     passport?: { user?: unknown };
+    /** Between a right password and the second step. */
+    twoStep?: PendingTwoStep;
+    /** A WebAuthn challenge handed out and not yet answered. */
+    webauthn?: { challenge: string; purpose: 'login' | 'register' | 'second-step'; at: number };
+    /** The instance's policy wants a second factor this user has not set up: only the setup is open. */
+    mustSetUpTwoStep?: boolean;
   }
 }
 

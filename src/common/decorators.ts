@@ -10,6 +10,10 @@ export const ALLOW_NO_ROLES = 'allowNoRoles';
 /** Reachable by a logged-in user who holds no role yet (logout). */
 export const AllowNoRoles = () => SetMetadata(ALLOW_NO_ROLES, true);
 
+export const ALLOW_DURING_TWO_STEP_SETUP = 'allowDuringTwoStepSetup';
+/** Open to a user whom the instance's policy holds until they set up two-step login (the setup itself, logout). */
+export const AllowDuringTwoStepSetup = () => SetMetadata(ALLOW_DURING_TWO_STEP_SETUP, true);
+
 /**
  * Client address as Express sees it (honours TRUST_PROXY). Behind a trusted proxy Express takes it
  * from X-Forwarded-For unchecked; what is not an IP address there (a request that did not come

@@ -25,6 +25,17 @@ const EVENT_LABELS: Record<string, string> = {
   invitation_failed: 'Invitation mail failed',
   invitation_accepted: 'Invitation accepted',
   invitation_requested_again: 'New invitation requested',
+  authn_password_ok_second_step: 'Password right, second step asked',
+  authn_second_step_fail: 'Two-step code failed',
+  authn_passkey_fail: 'Passkey login failed',
+  two_step_totp_on: 'Authenticator app turned on',
+  two_step_totp_off: 'Authenticator app turned off',
+  two_step_recovery_code_used: 'Recovery code used',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey removed',
+  user_two_step_reset: 'Two-step login reset',
+  user_two_step_reset_refused: 'Two-step login reset refused',
+  instance_settings_changed: 'Settings changed',
 };
 
 /** The instance's audit log: the latest events, newest first. */

@@ -10,6 +10,7 @@ import { InvitationsController } from './invitations.controller.js';
 import { PasswordResetMailController } from './password-reset-mail.controller.js';
 import { RolesController } from './roles.controller.js';
 import { SecurityController } from './security.controller.js';
+import { SettingsController } from './settings.controller.js';
 import { UserFormPresenter } from './user-form.presenter.js';
 import { UserLifecycleController } from './user-lifecycle.controller.js';
 import { UserLifecycleService } from './user-lifecycle.service.js';
@@ -29,6 +30,7 @@ import { UsersController } from './users.controller.js';
     InvitationsController,
     AuditController,
     PasswordResetMailController,
+    SettingsController,
   ],
   providers: [UserFormPresenter, UserListPresenter, UserLifecycleService],
 })

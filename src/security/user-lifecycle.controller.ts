@@ -20,6 +20,13 @@ const TEXTS: Record<LifecycleAction, { title: string; question: string; explain:
   reactivate: { title: 'Reactivate user', question: 'Reactivate', explain: 'They can log in again with their password.' },
 };
 
+const RESET_TEXTS = {
+  title: 'Reset two-step login',
+  question: 'Reset two-step login of',
+  explain:
+    'Their authenticator app, recovery codes and passkeys stop working at once. They log in with their password alone until they set up two-step login again.',
+};
+
 /** Run > Deactivate user / Reactivate user on the user form: a confirmation page without JavaScript, and the action. */
 @Controller('security/users')
 @RequirePermission('security')
@@ -44,6 +51,23 @@ export class UserLifecycleController {
   @Post(':id/reactivate')
   reactivate(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
     return this.run(admin, id, 'reactivate', res);
+  }
+
+  @Get(':id/reset-two-step')
+  async confirmReset(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @IdParam('id') id: number, @Res() res: Response) {
+    const user = await this.lifecycle.get(tenant.id, id);
+    const refusal = await this.lifecycle.resetRefusal(tenant.id, me, user);
+    res.render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action: 'reset-two-step', refusal, ...RESET_TEXTS });
+  }
+
+  @Post(':id/reset-two-step')
+  async resetTwoStep(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    const result = await this.lifecycle.resetTwoStep(admin.tenantId, admin.me, id, admin.ip);
+    if (result.ok) return res.redirect(303, `/security/users/${id}?notice=${result.notice}`);
+    const user = await this.lifecycle.get(admin.tenantId, id);
+    res
+      .status(409)
+      .render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action: 'reset-two-step', refusal: result.error, ...RESET_TEXTS });
   }
 
   private async confirm(tenant: Tenant, me: SessionUser, id: number, action: LifecycleAction, res: Response) {

@@ -4,6 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { PASSWORD_RESET_LINK } from '../auth/password-reset.composer.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
+import { TwoStepService } from '../auth/two-step.service.js';
 import { LinksService } from '../links/links.service.js';
 import type { SessionUser } from '../users/session-user.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
@@ -14,6 +15,8 @@ export type LifecycleAction = 'deactivate' | 'reactivate';
 export type LifecycleResult = { ok: true; notice: string } | { ok: false; error: string };
 
 export const NOT_YOURSELF_MESSAGE = 'You cannot deactivate yourself. Another administrator can do it.';
+export const RESET_YOURSELF_MESSAGE = 'You cannot reset your own two-step login here. Change it on My account.';
+export const NOTHING_TO_RESET_MESSAGE = 'This user has not set up two-step login.';
 
 /**
  * Deactivating and reactivating users. Deactivation ends every session of the user at once (on every
@@ -29,6 +32,7 @@ export class UserLifecycleService {
     private readonly invitations: InvitationsService,
     private readonly links: LinksService,
     private readonly audit: AuditService,
+    private readonly twoStep: TwoStepService,
   ) {}
 
   async get(tenantId: TenantId, id: number): Promise<UserRecord> {
@@ -73,5 +77,31 @@ export class UserLifecycleService {
       await this.audit.record({ ...base, event: 'user_deactivate_refused', details: { login: user.login, reason: 'last_security_user' } });
       return { ok: false, error: LAST_SECURITY_USER_MESSAGE };
     }
+  }
+
+  /** Why Reset two-step login cannot be done on this user by this actor. */
+  async resetRefusal(tenantId: TenantId, actor: SessionUser, user: UserRecord): Promise<string | undefined> {
+    if (user.id === actor.id) return RESET_YOURSELF_MESSAGE;
+    const factors = await this.twoStep.factorsOf(tenantId, user.id);
+    return factors.totp || factors.passkeys ? undefined : NOTHING_TO_RESET_MESSAGE;
+  }
+
+  /**
+   * Reset two-step login (a lost phone): the authenticator app, its recovery codes and every passkey
+   * of the user go; they log in with their password alone until they set up a new one.
+   */
+  async resetTwoStep(tenantId: TenantId, actor: SessionUser, id: number, ip: string): Promise<LifecycleResult> {
+    const user = await this.get(tenantId, id);
+    const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id }, ip };
+    const refusal = await this.resetRefusal(tenantId, actor, user);
+    if (refusal) {
+      await this.audit.record({ ...base, event: 'user_two_step_reset_refused', details: { login: user.login, reason: refusal } });
+      return { ok: false, error: refusal };
+    }
+    await this.em.transactional(async (em) => {
+      const removed = await this.twoStep.resetAll(em, tenantId, id);
+      await this.audit.record({ ...base, event: 'user_two_step_reset', details: { login: user.login, app: removed.totp, passkeys: removed.passkeys } }, em);
+    });
+    return { ok: true, notice: 'two-step-reset' };
   }
 }

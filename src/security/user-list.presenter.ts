@@ -12,6 +12,7 @@ const NOTICES: Record<string, string> = {
   saved: 'The user has been saved.',
   'user-deactivated': 'The user has been deactivated and logged out everywhere. They cannot log in until reactivated.',
   'user-reactivated': 'The user has been reactivated and can log in again.',
+  'two-step-reset': 'Two-step login has been reset. The user logs in with their password alone until they set it up again.',
   ...INVITATION_MESSAGES,
   ...PASSWORD_RESET_MESSAGES,
 };

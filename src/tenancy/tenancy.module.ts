@@ -1,8 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { TenantSettingsRepository } from './tenant-settings.repository.js';
 import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
 
 /** Host -> tenant: the lookup (cached) the tenant middleware and the features read. */
 @Global()
-@Module({ providers: [TenantsRepository, TenantsService], exports: [TenantsService, TenantsRepository] })
+@Module({ providers: [TenantsRepository, TenantsService, TenantSettingsRepository], exports: [TenantsService, TenantsRepository, TenantSettingsRepository] })
 export class TenancyModule {}

@@ -14,8 +14,11 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 export const BASE_HOST = 'my.erp.net';
 export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
-/** One Chromium per spec file (the machine is small): the Debian build, never a downloaded one. */
-export function launchBrowser(): Promise<Browser> {
+/**
+ * One Chromium per spec file (the machine is small): the Debian build, never a downloaded one.
+ * `extraArgs` e.g. treat given http origins as secure (WebAuthn needs a secure context).
+ */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH;
   if (!executablePath) throw new Error('CHROMIUM_PATH is not set (npm test sets it when /usr/bin/chromium exists)');
   return chromium.launch({
@@ -27,6 +30,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       `--host-resolver-rules=MAP *.${BASE_HOST} 127.0.0.1`,
+      ...extraArgs,
     ],
   });
 }

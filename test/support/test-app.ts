@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
@@ -43,7 +44,9 @@ export { freePort };
  * Boots the real AppModule exactly as main.ts does (configureApp), on its own database, listening
  * on a free port. `env` overrides configuration (e.g. SMTP_URL, BASE_URL's base host).
  */
-export async function createTestApp(options: { env?: Record<string, string>; baseHost?: string; databaseUrl?: string } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Record<string, string>; baseHost?: string; databaseUrl?: string; logLevels?: LogLevel[] } = {},
+): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabase());
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'erp-test-data-'));
@@ -56,7 +59,10 @@ export async function createTestApp(options: { env?: Record<string, string>; bas
     MAIL_POLL_MS: '100',
     ...options.env,
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), { bodyParser: false, logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
+    bodyParser: false,
+    logger: options.logLevels ?? ['error', 'warn'],
+  });
   await configureApp(app);
   await app.listen(port, '127.0.0.1');
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });

@@ -1,0 +1,16 @@
+import { Entity, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { Tenant } from './tenant.entity.js';
+
+/** An instance's settings (Security > Settings); no row means the defaults. */
+@Entity({ tableName: 'tenant_settings' })
+export class TenantSettings {
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade' })
+  tenant!: Rel<Tenant>;
+
+  /** Users who may use the Security module must have a second factor. */
+  @Property({ type: 'boolean', default: false })
+  requireTwoStepForAdmins: boolean = false;
+
+  @Property({ type: 'Date', defaultRaw: 'now()' })
+  updatedAt: Date = new Date();
+}
