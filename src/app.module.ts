@@ -1,5 +1,6 @@
 import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AccountModule } from './account/account.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
@@ -32,6 +33,7 @@ export class AppModule {
         RolesModule,
         GroupsModule,
         AuthModule,
+        AccountModule,
         SecurityModule,
         MailModule,
         InvitationsModule,

@@ -43,6 +43,8 @@ export class AuthController {
   async logout(@Req() req: Request, @Res() res: Response) {
     const user = req.user!;
     await this.audit.record({ tenantId: user.tenantId, event: 'session_logout', actor: { id: user.id, login: user.login }, ip: clientAddress(req) });
-    req.logout({ keepSessionInfo: false }, () => req.session.destroy(() => res.redirect(303, '/login?notice=logged-out')));
+    // "Log out and continue" (a Create Account link opened while logged in) goes back to that page.
+    const next = typeof req.body?.next === 'string' && req.body.next !== '' ? safeNext(req.body.next) : '/login?notice=logged-out';
+    req.logout({ keepSessionInfo: false }, () => req.session.destroy(() => res.redirect(303, next)));
   }
 }

@@ -8,11 +8,21 @@ import { DeviceCookies } from './device-cookie.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { SessionGuard } from './session.guard.js';
+import { SessionsRepository } from './sessions.repository.js';
 import { SessionSerializer } from './session.serializer.js';
 
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, DeviceCookies, LocalStrategy, SessionSerializer, LoginThrottleService, { provide: APP_GUARD, useClass: SessionGuard }],
+  exports: [AuthService, DeviceCookies, SessionsRepository],
+  providers: [
+    AuthService,
+    DeviceCookies,
+    SessionsRepository,
+    LocalStrategy,
+    SessionSerializer,
+    LoginThrottleService,
+    { provide: APP_GUARD, useClass: SessionGuard },
+  ],
 })
 export class AuthModule {}

@@ -10,9 +10,10 @@ export const INVITATION_MESSAGES: Record<string, string> = {
   'no-email': 'This user has no email address. Enter one and save before sending the invitation.',
   'already-accepted': 'This user has already accepted an invitation and can log in.',
   'no-open-invitation': 'This user has no open invitation to revoke.',
+  deactivated: 'This user is deactivated. Reactivate the user before sending an invitation.',
 };
 
-export type InvitationRefusal = 'not-invitation-type' | 'no-email' | 'already-accepted';
+export type InvitationRefusal = 'not-invitation-type' | 'no-email' | 'already-accepted' | 'deactivated';
 
 /** The warning shown before sending to a user without roles (the seed's note). */
 export function noRolesWarning(login: string): string {

@@ -13,6 +13,7 @@ export interface InviteeRow {
   user_type: string;
   role_names: string[];
   accepted: boolean;
+  deactivated: boolean;
 }
 
 /** A claimed mail job with what the mail needs. */
@@ -64,7 +65,8 @@ const OPEN = `('queued', 'sending', 'sent', 'failed')`;
 const INVITEE_SELECT = `select u.id, u.login, u.name, u.email, u.user_type,
     coalesce((select array_agg(r.name order by r.name) from user_role ur join role r on r.id = ur.role_id
               where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as role_names,
-    exists (select 1 from invitation i where i.tenant_id = u.tenant_id and i.user_id = u.id and i.status = 'accepted') as accepted
+    exists (select 1 from invitation i where i.tenant_id = u.tenant_id and i.user_id = u.id and i.status = 'accepted') as accepted,
+    u.deactivated_at is not null as deactivated
   from app_user u`;
 
 /** Queries on invitations (which are also the mail queue). Every method takes the transaction's EntityManager; tenant-owned lookups take the tenant. */

@@ -123,6 +123,11 @@ export class InvitationsService {
   }
 
   /** Kills the user's open invitation. False when there was none. */
+  /** Kills every open link of a user who is being deactivated, in the caller's transaction (which audits the deactivation). */
+  async revokeOnDeactivation(em: EntityManager, tenantId: number, userId: number): Promise<number> {
+    return this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
+  }
+
   async revoke(tenantId: number, actor: Actor, userId: number, ip: string): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await this.repo.lockUser(em, tenantId, userId))) throw new NotFoundException();
@@ -170,9 +175,10 @@ export function confirmationOf(user: Invitee & { id: number; login: string; name
   };
 }
 
-type Invitee = Pick<InviteeRow, 'accepted' | 'user_type' | 'email'>;
+type Invitee = Pick<InviteeRow, 'accepted' | 'user_type' | 'email' | 'deactivated'>;
 
 function refusalOf(user: Invitee): InvitationRefusal | undefined {
+  if (user.deactivated) return 'deactivated';
   if (user.accepted) return 'already-accepted';
   if (!isInvitationType(user.user_type)) return 'not-invitation-type';
   if (!user.email) return 'no-email';

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp, CurrentTenant, Public } from '../common/decorators.js';
+import { ClientIp, CurrentTenant, CurrentUser, Public } from '../common/decorators.js';
+import type { SessionUser } from '../common/request-context.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { CsrfOnlyDto, SignupDto } from './dto/invitation-forms.dto.js';
@@ -39,16 +40,26 @@ export class SignupController {
   constructor(private readonly signup: SignupService) {}
 
   @Get(':token')
-  async page(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Res() res: Response) {
+  async page(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser | undefined, @Param('token') token: string, @Res() res: Response) {
     privatePage(res);
+    if (me) return loggedIn(res, me, token, 200);
     const state = await this.signup.linkState(tenant.id, token);
     if (state.kind !== 'valid') return dead(res, token, state.kind);
     signupPage(res, token, state);
   }
 
   @Post(':token')
-  async accept(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() form: SignupDto, @ClientIp() ip: string, @Res() res: Response) {
+  async accept(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser | undefined,
+    @Param('token') token: string,
+    @Body() form: SignupDto,
+    @ClientIp() ip: string,
+    @Res() res: Response,
+  ) {
     privatePage(res);
+    // Never attach an invitation to whoever happens to be logged in: log out first.
+    if (me) return loggedIn(res, me, token, 409);
     const result = await this.signup.accept(tenant.id, token, form.password ?? '', form.confirmPassword ?? '', ip);
     if (result.kind === 'accepted') return res.redirect(303, `/login?notice=ready&login=${encodeURIComponent(result.login)}`);
     if (result.kind === 'invalid') return signupPage(res, token, result, result.errors);
@@ -72,6 +83,11 @@ export class SignupController {
 function privatePage(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+/** The link was opened in a browser where someone is logged in: say who, and offer to log out and come back. */
+function loggedIn(res: Response, me: SessionUser, token: string, status: number): void {
+  res.status(status).render('invitations/logged-in', { layout: 'layouts/public', title: 'Create Account', login: me.login, next: `${SIGNUP_PATH}/${token}` });
 }
 
 function dead(res: Response, token: string, kind: DeadLink): void {

@@ -9,6 +9,8 @@ export const PAGE_SIZE = 50;
 
 const NOTICES: Record<string, string> = {
   saved: 'The user has been saved.',
+  'user-deactivated': 'The user has been deactivated and logged out everywhere. They cannot log in until reactivated.',
+  'user-reactivated': 'The user has been reactivated and can log in again.',
   ...INVITATION_MESSAGES,
 };
 
@@ -29,8 +31,9 @@ export class UserListPresenter {
     const search = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
     const sort = (own(SORT_COLUMNS, query.sort) ? query.sort : 'login') as UserSort;
     const dir = query.dir === 'desc' ? 'desc' : 'asc';
+    const status = query.status === 'active' || query.status === 'deactivated' ? query.status : undefined;
     const requestedPage = Math.max(1, Math.min(100_000, Number.parseInt(String(query.page ?? '1'), 10) || 1));
-    const fetch = (page: number) => this.users.page(tenantId, { search: search || undefined, sort, dir, page, pageSize: PAGE_SIZE });
+    const fetch = (page: number) => this.users.page(tenantId, { search: search || undefined, status, sort, dir, page, pageSize: PAGE_SIZE });
     let { rows, total, more } = await fetch(requestedPage);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     // Past the counted matches of a broad search, Next stays while a full page came back.
@@ -41,6 +44,7 @@ export class UserListPresenter {
       const params = new URLSearchParams();
       const merged = {
         q: search || undefined,
+        status,
         sort: sort === 'login' ? undefined : sort,
         dir: dir === 'asc' ? undefined : dir,
         page: page > 1 ? page : undefined,
@@ -64,6 +68,12 @@ export class UserListPresenter {
       securityActive: true,
       nav: 'users',
       search,
+      status,
+      statuses: [
+        { value: '', label: 'All', selected: !status },
+        { value: 'active', label: 'Active', selected: status === 'active' },
+        { value: 'deactivated', label: 'Deactivated', selected: status === 'deactivated' },
+      ],
       total,
       page,
       pages,

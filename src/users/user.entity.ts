@@ -32,6 +32,17 @@ export class User {
   @Property({ type: 'Date', nullable: true })
   invitationRequestedAt?: Date | null;
 
+  /** Set while the user is deactivated: no login, no session, no open link. */
+  @Property({ type: 'Date', nullable: true })
+  deactivatedAt?: Date | null;
+
+  /** The latest successful login, and the one before it (shown on My account). */
+  @Property({ type: 'Date', nullable: true })
+  lastLoginAt?: Date | null;
+
+  @Property({ type: 'Date', nullable: true })
+  previousLoginAt?: Date | null;
+
   @Property({ type: 'integer', version: true })
   version!: number;
 

@@ -11,6 +11,12 @@ import { UsersRepository, type UserRecord } from './users.repository.js';
 export const STALE_FORM_MESSAGE =
   'Someone else saved this user after you opened the form. Your changes were not saved: reload the user to see theirs, then make yours again.';
 
+export const LAST_SECURITY_USER_MESSAGE =
+  'This is the last active user who may use the Security module, so the instance would lock itself out. Give another active user the Administrator role first.';
+
+/** Thrown inside a transaction to roll it back: the change would leave nobody who may use the Security module. */
+export class LastSecurityUserError extends Error {}
+
 export type SaveResult = { ok: true; id: number } | { ok: false; errors: FieldErrors };
 
 /** Creating and changing users: validation against the instance's data, optimistic locking, audit. */
@@ -44,16 +50,29 @@ export class UsersService {
         const userId = before ? await this.update(em, tenantId, before, form, email) : await this.insert(em, tenantId, form, email);
         if (userId === undefined) return undefined;
         await this.replaceRoles(em, tenantId, userId, roleIds);
+        if (before && (await this.users.countSecurityUsers(tenantId, em)) === 0) throw new LastSecurityUserError();
         await this.auditChanges(em, tenantId, actor, userId, before, form, roleIds, ip);
         return userId;
       });
       if (savedId === undefined) return { ok: false, errors: { _form: STALE_FORM_MESSAGE } };
       return { ok: true, id: savedId };
     } catch (err) {
+      if (err instanceof LastSecurityUserError) return { ok: false, errors: { _form: LAST_SECURITY_USER_MESSAGE } };
       // Two admins creating the same login at the same moment: the unique index decides.
       if ((err as { code?: string }).code === '23505') return { ok: false, errors: { login: 'This login is already used by another user of this instance.' } };
       throw err;
     }
+  }
+
+  /** A user changed their own password (My account): stored and audited together. */
+  async changePassword(tenantId: number, actor: SessionUser, passwordHash: string, ip: string): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await this.users.setPassword(tenantId, actor.id, passwordHash, em);
+      await this.audit.record(
+        { tenantId, event: 'password_changed', actor: { id: actor.id, login: actor.login }, target: { type: 'user', id: actor.id }, ip },
+        em,
+      );
+    });
   }
 
   private async insert(em: EntityManager, tenantId: number, form: UserFormDto, email: string | null): Promise<number> {

@@ -1,0 +1,62 @@
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DeviceCookies } from '../auth/device-cookie.js';
+import { AppConfig } from '../config/app-config.js';
+import { AllowNoRoles, ClientIp, CurrentTenant, CurrentUser } from '../common/decorators.js';
+import type { SessionUser } from '../common/request-context.js';
+import { validateForm, type FieldErrors } from '../common/validate-form.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
+import { AccountService } from './account.service.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
+
+const NOTICES: Record<string, string> = {
+  'password-changed': 'Your password has been changed. You were logged out everywhere else.',
+};
+
+/** My account (/account): who I am in this instance, and Change password. Open to every logged-in user, with or without roles. */
+@AllowNoRoles()
+@Controller('account')
+export class AccountController {
+  constructor(
+    private readonly account: AccountService,
+    private readonly devices: DeviceCookies,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  async page(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Query('notice') notice: unknown, @Res() res: Response) {
+    await this.render(res, tenant, me, 200, {}, typeof notice === 'string' && Object.hasOwn(NOTICES, notice) ? NOTICES[notice] : undefined);
+  }
+
+  @Post('password')
+  async changePassword(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const { value, errors } = await validateForm(ChangePasswordDto, body);
+    if (Object.keys(errors).length) return this.render(res, tenant, me, 400, { _form: 'Fill in each field once, as text.' });
+    const form = { currentPassword: value.currentPassword ?? '', password: value.password ?? '', confirmPassword: value.confirmPassword ?? '' };
+    const problems = await this.account.changePassword(tenant, me, req.sessionID, form, ip, this.devices.trustedDevice(req, tenant.id, me.login));
+    if (problems) return this.render(res, tenant, me, 400, problems);
+    // The same person goes on under a new session id: a copy of the old cookie is worth nothing now.
+    await new Promise<void>((resolve, reject) => req.login(me, (err) => (err ? reject(err) : resolve())));
+    res.redirect(303, '/account?notice=password-changed');
+  }
+
+  private async render(res: Response, tenant: Tenant, me: SessionUser, status: number, errors: FieldErrors, notice?: string) {
+    const overview = await this.account.overview(tenant, me);
+    res.status(status).render('account/index', {
+      title: 'My account',
+      accountActive: true,
+      ...overview,
+      instanceHost: this.config.tenantHost(tenant.name),
+      errors,
+      hasErrors: Object.keys(errors).length > 0,
+      notice,
+    });
+  }
+}

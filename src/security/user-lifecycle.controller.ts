@@ -1,0 +1,72 @@
+import { Body, Controller, Get, Post, Res } from '@nestjs/common';
+import { IdParam } from '../common/id-param.js';
+import type { Response } from 'express';
+import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
+import type { SessionUser } from '../common/request-context.js';
+import { CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
+import { UserLifecycleService, type LifecycleAction } from './user-lifecycle.service.js';
+
+/** What each action's confirmation says (the user form's dialog shows the same texts). */
+const TEXTS: Record<LifecycleAction, { title: string; question: string; explain: string }> = {
+  deactivate: {
+    title: 'Deactivate user',
+    question: 'Deactivate',
+    explain: 'They are logged out everywhere at once, cannot log in, and their open invitation link stops working. You can reactivate them later.',
+  },
+  reactivate: { title: 'Reactivate user', question: 'Reactivate', explain: 'They can log in again with their password.' },
+};
+
+/** Run > Deactivate user / Reactivate user on the user form: a confirmation page without JavaScript, and the action. */
+@Controller('security/users')
+@RequirePermission('security')
+export class UserLifecycleController {
+  constructor(private readonly lifecycle: UserLifecycleService) {}
+
+  @Get(':id/deactivate')
+  confirmDeactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @IdParam('id') id: number, @Res() res: Response) {
+    return this.confirm(tenant, me, id, 'deactivate', res);
+  }
+
+  @Get(':id/reactivate')
+  confirmReactivate(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @IdParam('id') id: number, @Res() res: Response) {
+    return this.confirm(tenant, me, id, 'reactivate', res);
+  }
+
+  @Post(':id/deactivate')
+  deactivate(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @IdParam('id') id: number,
+    @Body() _form: CsrfOnlyDto,
+    @Res() res: Response,
+  ) {
+    return this.run(tenant, me, id, 'deactivate', ip, res);
+  }
+
+  @Post(':id/reactivate')
+  reactivate(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @IdParam('id') id: number,
+    @Body() _form: CsrfOnlyDto,
+    @Res() res: Response,
+  ) {
+    return this.run(tenant, me, id, 'reactivate', ip, res);
+  }
+
+  private async confirm(tenant: Tenant, me: SessionUser, id: number, action: LifecycleAction, res: Response) {
+    const user = await this.lifecycle.get(tenant.id, id);
+    const refusal = this.lifecycle.refusal(me, user, action);
+    res.render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action, refusal, ...TEXTS[action] });
+  }
+
+  private async run(tenant: Tenant, me: SessionUser, id: number, action: LifecycleAction, ip: string, res: Response) {
+    const result = await this.lifecycle.run(tenant.id, me, id, action, ip);
+    if (result.ok) return res.redirect(303, `/security/users/${id}?notice=${result.notice}`);
+    const user = await this.lifecycle.get(tenant.id, id);
+    res.status(409).render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action, refusal: result.error, ...TEXTS[action] });
+  }
+}

@@ -1,0 +1,73 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuditService } from '../audit/audit.service.js';
+import { SessionsRepository } from '../auth/sessions.repository.js';
+import type { SessionUser } from '../common/request-context.js';
+import { InvitationsService } from '../invitations/invitations.service.js';
+import { LAST_SECURITY_USER_MESSAGE, LastSecurityUserError } from '../users/users.service.js';
+import { UsersRepository, type UserRecord } from '../users/users.repository.js';
+
+export type LifecycleAction = 'deactivate' | 'reactivate';
+export type LifecycleResult = { ok: true; notice: string } | { ok: false; error: string };
+
+export const NOT_YOURSELF_MESSAGE = 'You cannot deactivate yourself. Another administrator can do it.';
+
+/**
+ * Deactivating and reactivating users. Deactivation ends every session of the user at once (on every
+ * app process: sessions live in PostgreSQL), kills their open invitation links, and is refused when
+ * it would leave the instance without an active user who may use the Security module.
+ */
+@Injectable()
+export class UserLifecycleService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly invitations: InvitationsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async get(tenantId: number, id: number): Promise<UserRecord> {
+    const user = await this.users.findById(tenantId, id);
+    if (!user) throw new NotFoundException();
+    return user;
+  }
+
+  /** Why the action cannot be done on this user by this actor, before asking for confirmation. */
+  refusal(actor: SessionUser, user: UserRecord, action: LifecycleAction): string | undefined {
+    if (action === 'deactivate' && user.id === actor.id) return NOT_YOURSELF_MESSAGE;
+    if (action === 'deactivate' && user.deactivated) return 'This user is already deactivated.';
+    if (action === 'reactivate' && !user.deactivated) return 'This user is active.';
+    return undefined;
+  }
+
+  async run(tenantId: number, actor: SessionUser, id: number, action: LifecycleAction, ip: string): Promise<LifecycleResult> {
+    const user = await this.get(tenantId, id);
+    const refusal = this.refusal(actor, user, action);
+    const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id }, ip };
+    if (refusal) {
+      await this.audit.record({ ...base, event: `user_${action}_refused`, details: { login: user.login, reason: refusal } });
+      return { ok: false, error: refusal };
+    }
+    try {
+      return await this.em.transactional(async (em) => {
+        if (!(await this.users.setDeactivated(tenantId, id, action === 'deactivate', em))) {
+          return { ok: false as const, error: action === 'deactivate' ? 'This user is already deactivated.' : 'This user is active.' };
+        }
+        if (action === 'reactivate') {
+          await this.audit.record({ ...base, event: 'user_reactivated', details: { login: user.login } }, em);
+          return { ok: true as const, notice: 'user-reactivated' };
+        }
+        if ((await this.users.countSecurityUsers(tenantId, em)) === 0) throw new LastSecurityUserError();
+        const sessions = await this.sessions.endAllOf(tenantId, id, '', em);
+        const links = await this.invitations.revokeOnDeactivation(em, tenantId, id);
+        await this.audit.record({ ...base, event: 'user_deactivated', details: { login: user.login, sessionsEnded: sessions, linksRevoked: links } }, em);
+        return { ok: true as const, notice: 'user-deactivated' };
+      });
+    } catch (err) {
+      if (!(err instanceof LastSecurityUserError)) throw err;
+      await this.audit.record({ ...base, event: 'user_deactivate_refused', details: { login: user.login, reason: 'last_security_user' } });
+      return { ok: false, error: LAST_SECURITY_USER_MESSAGE };
+    }
+  }
+}
