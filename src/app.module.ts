@@ -15,6 +15,7 @@ import { InvitationsModule } from './invitations/invitations.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RolesModule } from './roles/roles.module.js';
 import { GroupsModule } from './groups/groups.module.js';
+import { UserImportModule } from './security/import/user-import.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { TenancyModule } from './tenancy/tenancy.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         DatabaseModule.forRoot(databaseUrl, config.database),
         AuditModule,
         TenancyModule,
+        UserImportModule,
         UsersModule,
         RolesModule,
         GroupsModule,

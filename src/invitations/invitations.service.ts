@@ -122,6 +122,20 @@ export class InvitationsService {
     return results;
   }
 
+  /**
+   * Invitations for users an import has just created, in the import's transaction (a statement per
+   * 5,000); the import's own audit entry counts them. Call `deliverSoon` once it committed.
+   */
+  async queueImported(em: EntityManager, tenantId: number, actorId: number, invitees: { id: number; role_names: string[] }[]): Promise<number> {
+    let count = 0;
+    for (let i = 0; i < invitees.length; i += 5000) count += (await this.repo.insertQueued(em, tenantId, invitees.slice(i, i + 5000), actorId)).size;
+    return count;
+  }
+
+  deliverSoon(): void {
+    this.worker.kick();
+  }
+
   /** Kills the user's open invitation. False when there was none. */
   /** Kills every open link of a user who is being deactivated, in the caller's transaction (which audits the deactivation). */
   async revokeOnDeactivation(em: EntityManager, tenantId: number, userId: number): Promise<number> {

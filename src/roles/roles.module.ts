@@ -1,8 +1,13 @@
 import { Global, Module } from '@nestjs/common';
+import { RoleGrantsRepository } from './role-grants.repository.js';
 import { RolesController } from './roles.controller.js';
 import { RolesRepository } from './roles.repository.js';
 import { RolesService } from './roles.service.js';
 
 @Global()
-@Module({ controllers: [RolesController], providers: [RolesRepository, RolesService], exports: [RolesRepository] })
+@Module({
+  controllers: [RolesController],
+  providers: [RolesRepository, RolesService, RoleGrantsRepository],
+  exports: [RolesRepository, RoleGrantsRepository],
+})
 export class RolesModule {}
