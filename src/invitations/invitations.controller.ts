@@ -5,13 +5,17 @@ import { IdParam } from '../common/id-param.js';
 import type { SessionUser } from '../common/request-context.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { BulkInvitationDto, CsrfOnlyDto } from './dto/invitation-forms.dto.js';
+import { InvitationExtensionService } from './invitation-extension.service.js';
 import { InvitationsService } from './invitations.service.js';
 
 /** The administrator's invitation actions on /security/users; the user form and the users list link here. */
 @Controller('security/users')
 @RequirePermission('security')
 export class InvitationsController {
-  constructor(private readonly invitations: InvitationsService) {}
+  constructor(
+    private readonly invitations: InvitationsService,
+    private readonly extension: InvitationExtensionService,
+  ) {}
 
   /** Confirmation page without JavaScript (the user form's dialog shows the same texts). */
   @Get(':id/invitations/new')
@@ -32,6 +36,27 @@ export class InvitationsController {
   ) {
     const result = await this.invitations.send(tenant.id, me, id, ip);
     res.redirect(303, `/security/users/${id}?${result.ok ? 'notice=invitation-queued' : `error=${result.code}`}`);
+  }
+
+  /** Confirmation page of Run > Extend invitation without JavaScript (the dialog says the same). */
+  @Get(':id/invitations/extend')
+  @Render('invitations/extend-confirm')
+  async confirmExtend(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number) {
+    const { user } = await this.invitations.confirmation(tenant.id, id);
+    return { title: 'Extend invitation', securityActive: true, nav: 'users', user };
+  }
+
+  @Post(':id/invitations/extend')
+  async extend(
+    @CurrentTenant() tenant: Tenant,
+    @CurrentUser() me: SessionUser,
+    @ClientIp() ip: string,
+    @IdParam('id') id: number,
+    @Body() _form: CsrfOnlyDto,
+    @Res() res: Response,
+  ) {
+    const extended = await this.extension.extend(tenant.id, me, id, ip);
+    res.redirect(303, `/security/users/${id}?${extended ? 'notice=invitation-extended' : 'error=not-extendable'}`);
   }
 
   @Post(':id/invitations/revoke')

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module.js';
 import { InvitationDeliveryWorker } from './invitation-delivery.worker.js';
+import { InvitationExtensionService } from './invitation-extension.service.js';
+import { InvitationTimingRepository } from './invitation-timing.repository.js';
 import { InvitationsController } from './invitations.controller.js';
 import { InvitationsRepository } from './invitations.repository.js';
 import { InvitationsService } from './invitations.service.js';
@@ -11,7 +13,7 @@ import { SignupService } from './signup.service.js';
 @Module({
   imports: [MailModule],
   controllers: [InvitationsController, SignupController],
-  providers: [InvitationsRepository, InvitationsService, SignupService, InvitationDeliveryWorker],
+  providers: [InvitationTimingRepository, InvitationExtensionService, InvitationsRepository, InvitationsService, SignupService, InvitationDeliveryWorker],
   exports: [InvitationsService],
 })
 export class InvitationsModule {}

@@ -65,6 +65,8 @@ export class UserFormPresenter {
       groups,
       invitation,
       inviteOpen: !!summary?.status && ['queued', 'sending', 'sent', 'failed'].includes(summary.status),
+      // A delivered link (still valid or expired) can be extended; one not yet delivered has no expiry.
+      canExtend: summary?.status === 'sent' || summary?.status === 'expired',
       requested: !!summary?.requested,
       confirmation,
       ...state,
