@@ -37,4 +37,13 @@ export class UsersBulkRepository {
     for (const row of rows) ids[Number(row.n) - 1] = row.id;
     return ids;
   }
+
+  /**
+   * ANALYZE in the caller's transaction (it counts the rows inserted there): the cached plans of
+   * foreign-key checks against app_user were made when the table was small (a seq scan), and would
+   * make each check of a large import scan every user.
+   */
+  async refreshStatistics(em: EntityManager): Promise<void> {
+    await sql(em, 'analyze app_user');
+  }
 }

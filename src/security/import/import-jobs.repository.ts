@@ -37,6 +37,8 @@ export interface StagedRow {
   user_id: number | null;
 }
 
+const MAX_ATTEMPTS = 3;
+
 const JOB_SELECT = `select j.tenant_id, j.id, j.status, j.file_name, j.total_rows, j.bad_rows, j.done_rows, j.created_count, j.invitations_queued,
   j.send_invitations, j.created_by_id, u.login as created_by_login, j.attempts, j.error, j.created_at, j.finished_at
   from import_job j left join app_user u on u.tenant_id = j.tenant_id and u.id = j.created_by_id`;
@@ -123,13 +125,21 @@ export class ImportJobsRepository {
 
   /** Claims one queued import, or one whose process died (lease over); `attempts` fences this claim. */
   async claim(leaseSeconds: number): Promise<ImportJobRow | undefined> {
+    // An import whose process stopped three times (or whose statements time out) is given up, not tried forever.
+    await sql(
+      this.em,
+      `update import_job set status = 'failed', error = 'Nothing was imported: the import was started three times and did not finish. Try again later, or in smaller files.',
+         finished_at = now(), locked_until = null, done_rows = 0
+       where status = 'running' and locked_until < now() and attempts >= ?`,
+      [MAX_ATTEMPTS],
+    );
     const claimed = await sqlOne<{ tenant_id: number; id: number }>(
       this.em,
       `update import_job j set status = 'running', attempts = j.attempts + 1, locked_until = now() + make_interval(secs => ?), started_at = now(), done_rows = 0
        where (j.tenant_id, j.id) = (select tenant_id, id from import_job
-         where status = 'queued' or (status = 'running' and locked_until < now()) order by queued_at limit 1 for update skip locked)
+         where status = 'queued' or (status = 'running' and locked_until < now() and attempts < ?) order by queued_at limit 1 for update skip locked)
        returning j.tenant_id, j.id`,
-      [leaseSeconds],
+      [leaseSeconds, MAX_ATTEMPTS],
     );
     return claimed && this.find(claimed.tenant_id, claimed.id);
   }

@@ -127,6 +127,8 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
         tenantId,
         rows.map((r) => ({ login: r.login, name: r.name, email: r.email || null, userType: r.user_type })),
       );
+      // Statistics that know the table's new size, so the foreign-key checks of the rows to come use its index.
+      if (created === 0) await this.users.refreshStatistics(em);
       await this.grants.grantMany(
         em,
         tenantId,
