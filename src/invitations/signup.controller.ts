@@ -42,9 +42,10 @@ export class SignupController {
   @Get(':token')
   async page(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser | undefined, @Param('token') token: string, @Res() res: Response) {
     privatePage(res);
-    if (me) return loggedIn(res, me, token, 200);
     const state = await this.signup.linkState(tenant.id, token);
     if (state.kind !== 'valid') return dead(res, token, state.kind);
+    // A valid link in a browser where someone is logged in: never the form (it is not their account).
+    if (me) return loggedIn(res, me, token, 200);
     signupPage(res, token, state);
   }
 
