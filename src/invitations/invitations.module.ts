@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module.js';
 import { InvitationDeliveryWorker } from './invitation-delivery.worker.js';
 import { InvitationExtensionService } from './invitation-extension.service.js';
+import { InvitationReminderWorker } from './invitation-reminder.worker.js';
 import { InvitationTimingRepository } from './invitation-timing.repository.js';
 import { InvitationsController } from './invitations.controller.js';
 import { InvitationsRepository } from './invitations.repository.js';
@@ -13,7 +14,15 @@ import { SignupService } from './signup.service.js';
 @Module({
   imports: [MailModule],
   controllers: [InvitationsController, SignupController],
-  providers: [InvitationTimingRepository, InvitationExtensionService, InvitationsRepository, InvitationsService, SignupService, InvitationDeliveryWorker],
+  providers: [
+    InvitationReminderWorker,
+    InvitationTimingRepository,
+    InvitationExtensionService,
+    InvitationsRepository,
+    InvitationsService,
+    SignupService,
+    InvitationDeliveryWorker,
+  ],
   exports: [InvitationsService],
 })
 export class InvitationsModule {}

@@ -49,6 +49,7 @@ export interface LatestInvitationRow {
   status: InvitationState | null;
   last_error: string | null;
   sent_at: Date | null;
+  reminded_at: Date | null;
   expires_at: Date | null;
   created_at: Date | null;
   sent_by_login: string | null;
@@ -130,10 +131,10 @@ export class InvitationsRepository {
   async latestByUser(em: EntityManager, tenantId: number, userIds: number[]): Promise<LatestInvitationRow[]> {
     const rows = await sql<LatestInvitationRow>(
       em,
-      `select u.id as user_id, u.invitation_requested_at, l.status, l.last_error, l.sent_at, l.expires_at, l.created_at, l.sent_by_login
+      `select u.id as user_id, u.invitation_requested_at, l.status, l.last_error, l.sent_at, l.reminded_at, l.expires_at, l.created_at, l.sent_by_login
        from app_user u
        left join lateral (
-         select i.status, i.last_error, i.sent_at, i.expires_at, i.created_at, s.login as sent_by_login
+         select i.status, i.last_error, i.sent_at, i.reminded_at, i.expires_at, i.created_at, s.login as sent_by_login
          from invitation i left join app_user s on s.id = i.sent_by_id
          where i.tenant_id = u.tenant_id and i.user_id = u.id
          order by i.id desc limit 1) l on true
@@ -144,6 +145,7 @@ export class InvitationsRepository {
       ...r,
       invitation_requested_at: toDate(r.invitation_requested_at),
       sent_at: toDate(r.sent_at),
+      reminded_at: toDate(r.reminded_at),
       expires_at: toDate(r.expires_at),
       created_at: toDate(r.created_at),
     }));
@@ -217,8 +219,8 @@ export class InvitationsRepository {
       `select i.id, i.status, i.expires_at, i.user_id, u.login, u.name, u.user_type,
               exists (select 1 from invitation n where n.tenant_id = i.tenant_id and n.user_id = i.user_id and n.id > i.id) as replaced
        from invitation i join app_user u on u.tenant_id = i.tenant_id and u.id = i.user_id
-       where i.tenant_id = ? and i.token_hash = ?`,
-      [tenantId, tokenHash],
+       where i.tenant_id = ? and (i.token_hash = ? or i.reminder_token_hash = ?)`,
+      [tenantId, tokenHash, tokenHash],
     );
     return row && { ...row, expires_at: toDate(row.expires_at) };
   }
@@ -228,8 +230,8 @@ export class InvitationsRepository {
     return sqlOne(
       em,
       `update invitation set status = 'accepted', accepted_at = ?
-       where tenant_id = ? and token_hash = ? and status = 'sent' and expires_at > ? returning id, user_id`,
-      [now, tenantId, tokenHash, now],
+       where tenant_id = ? and (token_hash = ? or reminder_token_hash = ?) and status = 'sent' and expires_at > ? returning id, user_id`,
+      [now, tenantId, tokenHash, tokenHash, now],
     );
   }
 

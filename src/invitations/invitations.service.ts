@@ -30,6 +30,8 @@ export interface InvitationSummary {
   tone: string;
   lastError: string | null;
   sentAt: Date | null;
+  /** When the reminder mail went out (one at most). */
+  remindedAt: Date | null;
   sentByLogin: string | null;
   expiresAt: Date | null;
   createdAt: Date | null;
@@ -165,6 +167,7 @@ export class InvitationsService {
         tone: view?.tone ?? '',
         lastError: row.last_error,
         sentAt: row.sent_at,
+        remindedAt: row.reminded_at,
         sentByLogin: row.sent_by_login,
         expiresAt: row.expires_at,
         createdAt: row.created_at,

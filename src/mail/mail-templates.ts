@@ -18,6 +18,8 @@ const hb = Handlebars.create();
 const load = (file: string) => readFileSync(join(VIEWS_DIR, 'mail', file), 'utf8');
 const invitationHtml = hb.compile(load('invitation.hbs'), { strict: true });
 const invitationText = hb.compile(load('invitation.txt.hbs'), { strict: true, noEscape: true });
+const reminderHtml = hb.compile(load('invitation-reminder.hbs'), { strict: true });
+const reminderText = hb.compile(load('invitation-reminder.txt.hbs'), { strict: true, noEscape: true });
 
 /** One line of plain text: no line breaks or other control characters, so a value cannot add lines to the mail. */
 export function oneLine(value: string): string {
@@ -28,4 +30,10 @@ export function oneLine(value: string): string {
 export function renderInvitationMail(model: InvitationMailModel): { subject: string; html: string; text: string } {
   const plain = Object.fromEntries(Object.entries(model).map(([k, v]) => [k, oneLine(v)])) as unknown as InvitationMailModel;
   return { subject: `Invitation to join ${plain.instanceHost}`, html: invitationHtml(model), text: invitationText(plain) };
+}
+
+/** The reminder before an invitation expires (same model: its own link, the invitation's expiry). */
+export function renderReminderMail(model: InvitationMailModel): { subject: string; html: string; text: string } {
+  const plain = Object.fromEntries(Object.entries(model).map(([k, v]) => [k, oneLine(v)])) as unknown as InvitationMailModel;
+  return { subject: `Reminder: invitation to join ${plain.instanceHost}`, html: reminderHtml(model), text: reminderText(plain) };
 }
