@@ -113,6 +113,19 @@ export class ImportJobsRepository {
     );
   }
 
+  /**
+   * Forgets imports after `days` (their rows hold names and emails; the audit log keeps the counts),
+   * and uploads whose reading never finished (a process that stopped mid-upload) after a day.
+   */
+  async prune(days: number): Promise<void> {
+    await sql(
+      this.em,
+      `delete from import_job where (status in ('ready', 'done', 'failed') and created_at < now() - make_interval(days => ?))
+         or (status = 'staging' and created_at < now() - interval '1 day')`,
+      [days],
+    );
+  }
+
   /** Ready and clean: queued for the background import. False when it was not (bad rows, already started). */
   async queue(tenantId: number, jobId: number, sendInvitations: boolean): Promise<boolean> {
     const rows = await sql(

@@ -12,6 +12,8 @@ import { ImportJobsRepository, type ImportJobRow } from './import-jobs.repositor
 const CHUNK = 2000;
 const POLL_MS = 1000;
 const LEASE_SECONDS = 120;
+const KEEP_DAYS = 7;
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** Rows the instance refused at import time (a login taken since the preview): nothing is imported. */
 class Refused extends Error {
@@ -32,6 +34,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
+  private prunedAt = 0;
 
   constructor(
     private readonly em: EntityManager,
@@ -69,6 +72,10 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.running || this.stopped) return;
     let again = false;
     this.running = (async () => {
+      if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+        this.prunedAt = Date.now();
+        await this.jobs.prune(KEEP_DAYS);
+      }
       const job = await this.jobs.claim(LEASE_SECONDS);
       if (!job) return;
       again = true;
