@@ -4,8 +4,9 @@ import { GroupMember } from '../groups/group-member.entity.js';
 import { Group } from '../groups/group.entity.js';
 import { Invitation } from '../invitations/invitation.entity.js';
 import { Role } from '../roles/role.entity.js';
+import { ImportJob, ImportRow } from '../security/import/import-job.entity.js';
 import { UserRole } from '../roles/user-role.entity.js';
 import { Tenant } from '../tenancy/tenant.entity.js';
 import { User } from '../users/user.entity.js';
 
-export const ENTITIES = [Tenant, User, Role, UserRole, Group, GroupMember, Invitation, AuditEvent, LoginThrottle];
+export const ENTITIES = [Tenant, User, Role, UserRole, Group, GroupMember, Invitation, AuditEvent, LoginThrottle, ImportJob, ImportRow];

@@ -15,6 +15,10 @@ export type InvitationState = (typeof INVITATION_STATES)[number];
   expression: `create index "invitation_due_idx" on "invitation" ("next_attempt_at") where "status" in ('queued', 'failed', 'sending')`,
 })
 @Index({ name: 'invitation_user_idx', properties: ['tenant', 'user'] })
+@Index({
+  name: 'invitation_reminder_due_idx',
+  expression: `create index "invitation_reminder_due_idx" on "invitation" ("expires_at") where "status" = 'sent' and "reminded_at" is null`,
+})
 export class Invitation {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
@@ -64,4 +68,15 @@ export class Invitation {
 
   @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null;
+
+  /** SHA-256 of the reminder mail's link: a second link of this invitation, with its expiry and fate. */
+  @Property({ type: 'string', length: 64, nullable: true, unique: 'invitation_reminder_token_hash_unique' })
+  reminderTokenHash?: string | null;
+
+  /** When the (one) reminder mail was claimed and sent. */
+  @Property({ type: 'Date', nullable: true })
+  remindedAt?: Date | null;
+
+  @Property({ type: 'integer', default: 0 })
+  reminderAttempts: number = 0;
 }
