@@ -199,6 +199,12 @@ describe('Import users', () => {
       .post(`/security/users/import?_csrf=${encodeURIComponent(csrfOf((await admin.get('/security/users/import')).text))}`)
       .field('x', 'y');
     expect(noFile.status).toBe(400);
+    const token = encodeURIComponent(csrfOf((await admin.get('/security/users/import')).text));
+    const garbled = await admin
+      .post(`/security/users/import?_csrf=${token}`)
+      .set('Content-Type', 'multipart/form-data; boundary=xyz')
+      .send('--xyz\r\nnot a part');
+    expect(garbled.status).toBe(400);
     const notMultipart = await admin
       .post('/security/users/import')
       .type('form')
