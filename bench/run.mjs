@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fromDist = (path) => import(pathToFileURL(join(ROOT, 'dist/src', path)).href);
 const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
 const { ensureDatabase, migrate, withDatabase } = await fromDist('database/database.js');
-const { ARGON2_OPTIONS, hashPassword } = await fromDist('auth/password-hasher.js');
+const { ARGON2_OPTIONS, hashPassword } = await fromDist('users/password-hasher.js');
 
 const CONNECTIONS = 16;
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -141,6 +141,16 @@ function procStatus(pid, field) {
   }
 }
 
+/** CPU time the process has used (user + system), in ms: per request it holds on a machine others load too. */
+function procCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Highest VmRSS seen while `fn` runs (sampled every 50 ms). */
 async function withRssPeak(pid, fn) {
   let peak = procStatus(pid, 'VmRSS');
@@ -163,15 +173,17 @@ function cannon(opts, duration) {
 async function load(server, path, { headers = {}, method = 'GET', body, expect = 200 } = {}) {
   const opts = { url: `http://127.0.0.1:${server.port}${path}`, method, headers, body };
   await cannon(opts, WARMUP);
+  const cpuBefore = procCpuMs(server.pid);
   const r = await withRssPeak(server.pid, async () => ({ r: await cannon(opts, DURATION) }));
   const total = r.r.requests.total;
+  const cpuPerRequest = (procCpuMs(server.pid) - cpuBefore) / Math.max(1, total);
   const good = r.r.statusCodeStats?.[expect]?.count ?? 0;
   if (r.r.errors || r.r.timeouts || good < total) {
     throw new Error(
       `${server.name} ${method} ${path}: ${total - good} of ${total} answers were not ${expect} (errors ${r.r.errors}, timeouts ${r.r.timeouts}, codes ${JSON.stringify(r.r.statusCodeStats)})`,
     );
   }
-  return { rps: total / DURATION, p50: r.r.latency.p50, p99: r.r.latency.p99, peakRss: r.peakRss };
+  return { rps: total / DURATION, p50: r.r.latency.p50, p99: r.r.latency.p99, peakRss: r.peakRss, cpuPerRequest };
 }
 
 /** Raw argon2id verify rate in this process, CONNECTIONS verifies in flight, same parameters as the app. */
@@ -391,7 +403,11 @@ async function main() {
   const argonHash = await hashPassword(PASSWORD);
 
   // 5. Bulk invitations first (its rows then show in the list like in real use).
-  const bulk = process.env.BENCH_ONLY ? { seconds: 0, queuedSeconds: 0, count: 0, via: 'skipped' } : await bulkInvite(app, big);
+  const only = process.env.BENCH_ONLY?.split(',');
+  const cpuBeforeBulk = procCpuMs(app.pid);
+  const bulk = only && !only.includes('bulk') ? { seconds: 0, queuedSeconds: 0, count: 0, via: 'skipped' } : await bulkInvite(app, big);
+  if (bulk.count)
+    log(`bulk: ${bulk.count} mails in ${bulk.seconds.toFixed(1)} s, app CPU ${((procCpuMs(app.pid) - cpuBeforeBulk) / bulk.count).toFixed(2)} ms/mail`);
   log(`bulk: ${delivered.size} mails in ${bulk.seconds.toFixed(2)} s`);
 
   const rounds = partial.rounds;
@@ -421,7 +437,7 @@ async function main() {
         errors.push(`round ${round + 1} ${key}: ${err.message}`);
       }
       log(
-        `round ${round + 1} ${key}: ${result[key].rps.toFixed(0)} req/s${result[key].p99 !== undefined ? `, p50 ${result[key].p50} ms, p99 ${result[key].p99} ms` : ''}${result[key].peakRss ? `, RSS ${(result[key].peakRss / 2 ** 20).toFixed(0)} MB` : ''}`,
+        `round ${round + 1} ${key}: ${result[key].rps.toFixed(0)} req/s${result[key].p99 !== undefined ? `, p50 ${result[key].p50} ms, p99 ${result[key].p99} ms` : ''}${result[key].peakRss ? `, RSS ${(result[key].peakRss / 2 ** 20).toFixed(0)} MB` : ''}${result[key].cpuPerRequest ? `, app CPU ${result[key].cpuPerRequest.toFixed(2)} ms/req` : ''}`,
       );
     }
     rounds.push(result);

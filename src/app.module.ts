@@ -1,17 +1,21 @@
 import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccountModule } from './account/account.module.js';
+import { ENTITIES } from './app.entities.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { RequestInputPipe } from './common/request-input.pipe.js';
 import { IS_UNAVAILABLE } from './common/unavailable.js';
 import type { AppConfig } from './config/app-config.js';
+import { ClockModule } from './common/clock.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DatabaseStatus } from './database/database-status.js';
 import { HealthModule } from './health/health.module.js';
+import { InstancesModule } from './instances/instances.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
+import { LinksModule } from './links/links.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RolesModule } from './roles/roles.module.js';
 import { GroupsModule } from './groups/groups.module.js';
@@ -27,9 +31,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot(databaseUrl, config.database),
+        ClockModule,
+        DatabaseModule.forRoot(databaseUrl, config.database, ENTITIES),
         AuditModule,
         TenancyModule,
+        LinksModule,
         UserImportModule,
         UsersModule,
         RolesModule,
@@ -39,6 +45,7 @@ export class AppModule {
         SecurityModule,
         MailModule,
         InvitationsModule,
+        InstancesModule,
         HealthModule,
       ],
       providers: [

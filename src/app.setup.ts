@@ -16,6 +16,7 @@ import { setUpViews, VIEWS_DIR } from './common/views.js';
 import { AppConfig } from './config/app-config.js';
 import { PG_POOL } from './database/database.module.js';
 import { DatabaseStatus } from './database/database-status.js';
+import { SIGNUP_PATH } from './invitations/invitation-mail.composer.js';
 import { tenantMiddleware } from './tenancy/tenant.middleware.js';
 import { TenantsService } from './tenancy/tenants.service.js';
 
@@ -34,7 +35,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.setViewEngine('hbs');
   await setUpViews();
 
-  app.use(requestContext(config.production || config.logRequests));
+  app.use(requestContext(config.production || config.logRequests, [SIGNUP_PATH]));
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -8,7 +8,7 @@ import { DevLogger, JsonLogger } from './common/app-logger.js';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseUnavailableError, migrate, openDatabase, waitForDatabase, type Database } from './database/database.js';
-import { seedDemo } from './tenancy/demo-seed.js';
+import { seedDemo } from './instances/demo-seed.js';
 
 /** Starts the server on a validated configuration; main.ts loads this module only once the configuration is good. */
 export async function runServer(config: AppConfig): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNUP_PATH } from '../src/invitations/invitation-delivery.worker.js';
-import { hashInvitationToken, newInvitationToken } from '../src/invitations/invitation-token.js';
+import { SIGNUP_PATH } from '../src/invitations/invitation-mail.composer.js';
+import { openInvitationFor } from './support/invitations.js';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, csrfOf, login, submitForm, type Agent } from './support/http.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
@@ -150,11 +150,7 @@ describe('the account around the invitation', () => {
     it('ends a live session on another process at once, refuses login like a wrong password, kills the open link, shows Deactivated', async () => {
       const session = await loggedIn(t2, victim);
       expect((await session.get('/')).status).toBe(200);
-      const token = newInvitationToken();
-      await t.db.query(
-        `insert into invitation (tenant_id, user_id, status, token_hash, expires_at, sent_at) values ($1, $2, 'sent', $3, now() + interval '1 day', now())`,
-        [acme.id, victim.id, hashInvitationToken(token)],
-      );
+      const token = await openInvitationFor(t.db, acme.id, victim.id);
       const res = await submitForm(admin, `/security/users/${victim.id}/deactivate`, `/security/users/${victim.id}/deactivate`, {});
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe(`/security/users/${victim.id}?notice=user-deactivated`);
@@ -231,11 +227,7 @@ describe('the account around the invitation', () => {
   describe('Create Account link opened while logged in as someone else', () => {
     it('says who is logged in, never attaches the invitation, and Log out and continue leads to the form', async () => {
       const invitee = await userFactory(t.db, acme, { userType: 'Invitation Internal (No login)', roles: ['Salesperson'], password: null });
-      const token = newInvitationToken();
-      await t.db.query(
-        `insert into invitation (tenant_id, user_id, status, token_hash, expires_at, sent_at) values ($1, $2, 'sent', $3, now() + interval '1 day', now())`,
-        [acme.id, invitee.id, hashInvitationToken(token)],
-      );
+      const token = await openInvitationFor(t.db, acme.id, invitee.id);
       const someone = await userFactory(t.db, acme, { roles: ['Salesperson'] });
       const agent = await loggedIn(t, someone);
       const page = await agent.get(`${SIGNUP_PATH}/${token}`);

@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ormConfig } from '../src/config/mikro-orm.config.js';
+import { ormConfig } from '../src/database/orm-config.js';
 import { ormDriverOptions } from '../src/database/connection-options.js';
 import { waitForDatabase } from '../src/database/database.js';
 import { tenantFactory } from './support/factories.js';

@@ -6,8 +6,8 @@ import { getMetadataStorage } from 'class-validator';
 import type { Request, Response, NextFunction } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_PUBLIC } from '../src/common/decorators.js';
-import { hashInvitationToken, newInvitationToken } from '../src/invitations/invitation-token.js';
-import { InvitationDeliveryWorker } from '../src/invitations/invitation-delivery.worker.js';
+import { MailDeliveryWorker } from '../src/mail/mail-delivery.worker.js';
+import { openInvitationFor } from './support/invitations.js';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -376,18 +376,14 @@ describe('hostile input on every route (issue 10)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     // Queued invitations stay queued: the worker would change rows while the sweep compares them.
-    await t.app.get(InvitationDeliveryWorker).stop();
+    await t.app.get(MailDeliveryWorker).stop();
     acme = await tenantFactory(t, { displayName: 'Acme Corp' });
     invitee = await userFactory(t.db, acme, { userType: 'Invitation Internal (No login)', roles: ['Worker'], password: null });
     await userFactory(t.db, acme, { roles: ['Salesperson'] });
     // The Create Account link belongs to another invitee, so the invitation routes' sends and
     // revokes on `invitee` leave it open and hostile signup forms reach the password checks.
     const signer = await userFactory(t.db, acme, { userType: 'Invitation External (No login)', roles: ['Worker'], password: null });
-    token = newInvitationToken();
-    await t.db.query(
-      `insert into invitation (tenant_id, user_id, status, token_hash, expires_at, sent_at) values ($1, $2, 'sent', $3, now() + interval '3 days', now())`,
-      [acme.id, signer.id, hashInvitationToken(token)],
-    );
+    token = await openInvitationFor(t.db, acme.id, signer.id, '3 days');
     await logIn();
     const anonPage = await request({ method: 'GET', path: '/login' });
     identities.anon = { cookie: cookiesOf(anonPage).join('; '), csrf: csrfIn(anonPage.text) };

@@ -8,9 +8,9 @@ import request from 'supertest';
 import { csrfOf, login, submitForm, type Agent } from './support/http.js';
 import { createAccountLink, TestSmtp } from './support/smtp.js';
 import { createTestApp, freshDatabase, type TestApp } from './support/test-app.js';
-import { InvitationDeliveryWorker } from '../src/invitations/invitation-delivery.worker.js';
-import { InvitationsRepository } from '../src/invitations/invitations.repository.js';
 import { InvitationsService } from '../src/invitations/invitations.service.js';
+import { MailDeliveryWorker } from '../src/mail/mail-delivery.worker.js';
+import { OutboxRepository } from '../src/mail/outbox.repository.js';
 
 const INVITE = 'Invitation Internal (No login)';
 
@@ -38,10 +38,12 @@ async function smtpServer(listen = true): Promise<TestSmtp> {
 }
 
 const send = (agent: Agent, id: number) => submitForm(agent, `/security/users/${id}/invitations/new`, `/security/users/${id}/invitations`, {});
+/** The delivery state of the user's latest invitation mail (its outbox row). */
 const row = async (t: TestApp, userId: number) =>
   (
     await t.db.query<{ status: string; attempts: number; last_error: string | null }>(
-      'select status, attempts, last_error from invitation where user_id = $1 order by id desc limit 1',
+      `select o.state as status, o.attempts, o.last_error from mail_outbox o join invitation i on o.kind = 'invitation' and o.ref_id = i.id
+       where i.user_id = $1 order by o.id desc limit 1`,
       [userId],
     )
   ).rows[0];
@@ -82,9 +84,9 @@ describe('invitation delivery', () => {
     const { agent } = await login(a, acme.host, acme.admin.login, acme.admin.password);
 
     // App A claims the jobs and "dies" before sending: no graceful stop, rows left 'sending'.
-    await a.app.get(InvitationDeliveryWorker).stop();
+    await a.app.get(MailDeliveryWorker).stop();
     for (const u of users) expect((await send(agent, u.id)).status).toBe(303);
-    const claimed = await a.app.get(InvitationsRepository).claimDue(a.app.get(EntityManager).fork(), 20, 20, 120);
+    const claimed = await a.app.get(OutboxRepository).claimDue(a.app.get(EntityManager).fork(), 20, 20, 120);
     expect(claimed).toHaveLength(3);
     await a.close();
     apps.splice(apps.indexOf(a), 1);
@@ -94,7 +96,7 @@ describe('invitation delivery', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.messages).toHaveLength(0);
     // ...and takes them over once it is over.
-    await b.db.query(`update invitation set locked_until = now() - interval '1 second' where status = 'sending'`);
+    await b.db.query(`update mail_outbox set locked_until = now() - interval '1 second' where state = 'sending'`);
     await smtp.waitFor(3);
 
     // Two live processes on one queue: each mail goes out exactly once.

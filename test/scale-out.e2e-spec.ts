@@ -300,7 +300,8 @@ describe('scale-out: two app processes on one database', () => {
     // Rows the killed process held: its lease is the short one (B's runs 120 s).
     const heldByA = (
       await db.query<{ n: number }>(
-        `select count(*)::int as n from invitation where user_id = any($1) and status = 'sending' and locked_until < now() + interval '30 seconds'`,
+        `select count(*)::int as n from mail_outbox o join invitation i on o.kind = 'invitation' and o.ref_id = i.id
+         where i.user_id = any($1) and o.state = 'sending' and o.locked_until < now() + interval '30 seconds'`,
         [ids],
       )
     ).rows[0].n;

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuthService } from '../auth/auth.service.js';
-import { hashPassword } from '../auth/password-hasher.js';
-import { passwordProblem } from '../auth/password-policy.js';
+import { hashPassword } from '../users/password-hasher.js';
+import { passwordProblem } from '../users/password-policy.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
 import type { FieldErrors } from '../common/validate-form.js';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from '../users/session-user.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { UsersService } from '../users/users.service.js';

@@ -8,7 +8,7 @@ export class AuditEvent {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'audit_event_tenant_id_fkey' })
   tenant!: Rel<Tenant>;
 
   @Property({ type: 'Date', defaultRaw: 'now()' })

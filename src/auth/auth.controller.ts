@@ -11,6 +11,7 @@ const NOTICES: Record<string, string> = {
   expired: 'Your session has ended. Please log in again.',
   'logged-out': 'You have logged out.',
   ready: 'Your account is ready. Log in with your login and new password.',
+  'password-reset': 'Your new password is set, and you were logged out everywhere. Log in with it.',
 };
 
 @Controller()

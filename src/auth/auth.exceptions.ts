@@ -1,24 +1,61 @@
 import { ForbiddenException, HttpException, HttpStatus } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { RendersItself } from '../common/http-exception.filter.js';
+import { setUnavailableHeaders, UNAVAILABLE_MESSAGE } from '../common/unavailable.js';
+import { safeNext } from './safe-next.js';
 
 /** One message for every failed login: wrong password, unknown login, throttled, or cannot log in. */
 export const LOGIN_FAILED_MESSAGE = 'Wrong login or password.';
 
-export class LoginFailedException extends HttpException {
+/** The login page again, with the one message and the login kept. */
+export class LoginFailedException extends HttpException implements RendersItself {
   constructor(readonly login: string) {
     super(LOGIN_FAILED_MESSAGE, HttpStatus.UNAUTHORIZED);
   }
+
+  renderResponse(req: Request, res: Response): void {
+    const next = (req.body as Record<string, unknown> | undefined)?.next;
+    res
+      .status(401)
+      .render('auth/login', { layout: 'layouts/public', title: 'Log in', error: this.message, login: this.login, next: next ? safeNext(next) : undefined });
+  }
 }
 
-/** No session (or an expired one) on a page that needs one: the filter sends the person to /login. */
-export class LoginRequiredException extends HttpException {
+/** No session (or an expired one) on a page that needs one: the person goes to /login, and back after. */
+export class LoginRequiredException extends HttpException implements RendersItself {
   constructor() {
     super('Please log in.', HttpStatus.UNAUTHORIZED);
+  }
+
+  renderResponse(req: Request, res: Response): void {
+    const next = req.method === 'GET' && req.originalUrl !== '/' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
+    const expired = req.sessionExpired ? (next ? '&' : '?') + 'expired=1' : '';
+    res.redirect(303, `/login${next}${expired}`);
   }
 }
 
 /** The seed's note: a user without roles sees exactly this, with their login. */
-export class NoRolesException extends ForbiddenException {
+export class NoRolesException extends ForbiddenException implements RendersItself {
   constructor(readonly login: string) {
     super(`The currently logged user ${login} has no assigned roles.`);
   }
+
+  renderResponse(_req: Request, res: Response): void {
+    res.status(403).render('errors/no-roles', { title: 'No assigned roles', login: this.login });
+  }
+}
+
+/** While the database cannot answer, a login attempt gets the login form again with what was typed (the password aside). */
+export function renderLoginUnavailable(req: Request, res: Response): boolean {
+  if (req.method !== 'POST' || req.path !== '/login' || !req.tenant) return false;
+  const body = req.body as Record<string, unknown> | undefined;
+  setUnavailableHeaders(res);
+  res.status(503).render('auth/login', {
+    layout: 'layouts/public',
+    title: 'Log in',
+    error: UNAVAILABLE_MESSAGE,
+    login: typeof body?.login === 'string' ? body.login.slice(0, 200) : undefined,
+    next: body?.next ? safeNext(body.next) : undefined,
+  });
+  return true;
 }

@@ -1,27 +1,37 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { RENDER_UNAVAILABLE } from '../common/unavailable.js';
+import { renderLoginUnavailable } from './auth.exceptions.js';
 import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
 import { LocalStrategy } from './local.strategy.js';
+import { LoginThrottleRepository } from './login-throttle.repository.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { PasswordResetComposer } from './password-reset.composer.js';
+import { PasswordResetController } from './password-reset.controller.js';
+import { PasswordResetService } from './password-reset.service.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionSerializer } from './session.serializer.js';
 
 @Module({
   imports: [PassportModule.register({ session: true }), UsersModule],
-  controllers: [AuthController],
-  exports: [AuthService, DeviceCookies, SessionsRepository],
+  controllers: [AuthController, PasswordResetController],
+  exports: [AuthService, DeviceCookies, SessionsRepository, RENDER_UNAVAILABLE, PasswordResetService],
   providers: [
     AuthService,
     DeviceCookies,
     SessionsRepository,
     LocalStrategy,
     SessionSerializer,
+    LoginThrottleRepository,
+    { provide: RENDER_UNAVAILABLE, useValue: renderLoginUnavailable },
     LoginThrottleService,
+    PasswordResetService,
+    PasswordResetComposer,
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
 })

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from '../users/session-user.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { canLogIn } from '../users/user-type.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { LoginThrottleService, type ThrottleKeys } from './login-throttle.service.js';
-import { verifyPassword } from './password-hasher.js';
+import { verifyPassword } from '../users/password-hasher.js';
 
 /** Why a password check failed, as the audit log says it (never shown to the person). */
 type FailReason = 'throttled' | 'unknown_login' | 'bad_password' | 'cannot_log_in' | 'deactivated';

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
 import { clientAddress } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from '../users/session-user.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
 import { LoginFailedException } from './auth.exceptions.js';

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../common/clock.js';
-import { sql } from '../database/sql.js';
+import { LoginThrottleRepository } from './login-throttle.repository.js';
 
 /** After this many consecutive failures each further attempt must wait longer. */
 export const SLOWDOWN_AFTER = 5;
@@ -35,7 +34,7 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
   private pruneTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly repo: LoginThrottleRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -56,15 +55,7 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
    * for every login anyone ever typed wrong. Returns how many went.
    */
   async prune(): Promise<number> {
-    const now = this.clock.now();
-    const rows = await sql<{ key: string }>(
-      this.em.fork(),
-      `delete from login_throttle
-       where (locked_until is not null and locked_until <= ?) or (locked_until is null and last_failure_at < ?::timestamptz - interval '1 hour')
-       returning key`,
-      [now, now],
-    );
-    return rows.length;
+    return this.repo.prune(this.clock.now());
   }
 
   static accountKey(tenantId: number, login: string): string {
@@ -86,14 +77,7 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now().getTime();
     const first = keys.device ?? keys.account;
     const second = keys.device ?? keys.address;
-    // Times as epoch milliseconds: the driver hands timestamps back as strings, which compare as NaN.
-    const rows = await sql<{ key: string; failures: number; last_failure_ms: number; locked_until_ms: number | null }>(
-      this.em,
-      `select key, failures, extract(epoch from last_failure_at)::float8 * 1000 as last_failure_ms,
-              extract(epoch from locked_until)::float8 * 1000 as locked_until_ms
-       from login_throttle where key in (?, ?)`,
-      [first, second],
-    );
+    const rows = await this.repo.find(first === second ? [first] : [first, second]);
     const allowed = rows.every((row) => {
       if (row.locked_until_ms !== null && row.locked_until_ms > now) return false;
       if (row.key === first && row.failures >= SLOWDOWN_AFTER && row.locked_until_ms === null) {
@@ -113,33 +97,14 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
           [keys.account, LOCK_AFTER],
           [keys.address, ADDRESS_LIMIT],
         ];
-    // One statement per key, atomic under concurrent attempts.
-    for (const [key, limit] of counted) {
-      await sql(
-        this.em,
-        `insert into login_throttle as t (key, failures, last_failure_at) values (?, 1, ?)
-         on conflict (key) do update set
-           failures = case when ${FRESH} then 1 else t.failures + 1 end,
-           last_failure_at = excluded.last_failure_at,
-           locked_until = case
-             when ${FRESH} then null
-             when t.locked_until is not null then t.locked_until
-             when t.failures + 1 >= ? then ?::timestamptz
-             else null end`,
-        [key, now, limit, lockUntil],
-      );
-    }
+    for (const [key, limit] of counted) await this.repo.recordFailure(key, now, limit, lockUntil);
   }
 
   /** A trusted browser's success clears its own count only: a lock strangers caused holds for everyone else. */
   async recordSuccess(keys: ThrottleKeys): Promise<void> {
-    await sql(this.em, 'delete from login_throttle where key = ?', [keys.device ?? keys.account]);
+    await this.repo.clear(keys.device ?? keys.account);
   }
 }
-
-/** An ended lock, or a last failure over an hour ago, starts a fresh count. */
-const FRESH = `(t.locked_until is not null and t.locked_until <= excluded.last_failure_at)
-  or (t.locked_until is null and t.last_failure_at < excluded.last_failure_at - interval '1 hour')`;
 
 /** 1, 2, 4, 8, 16 seconds after the 5th to 9th failure. */
 function delaySeconds(failures: number): number {

@@ -1,7 +1,8 @@
 import { ForbiddenException, Injectable, NotFoundException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { ALLOW_NO_ROLES, IS_PUBLIC, PERMISSION } from '../common/decorators.js';
+import { ALLOW_NO_ROLES, IS_PUBLIC } from '../common/decorators.js';
+import { PERMISSION } from '../roles/require-permission.decorator.js';
 import { LoginRequiredException, NoRolesException } from './auth.exceptions.js';
 
 /**

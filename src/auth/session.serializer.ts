@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { PassportSerializer } from '@nestjs/passport';
 import passport from 'passport';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from '../users/session-user.js';
 import { Clock } from '../common/clock.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
 import { canLogIn } from '../users/user-type.js';
 import { UsersRepository } from '../users/users.repository.js';
 
 /** What the session keeps of a login: ids and when it began. The rest is read fresh per request. */
 export interface SessionPrincipal {
   id: number;
-  tenantId: number;
+  tenantId: TenantId;
   createdAt: number;
 }
 

@@ -8,6 +8,24 @@ import type { AppConfig } from '../config/app-config.js';
 import { decodeCookieValue } from './csrf.js';
 import type { SessionPrincipal } from './session.serializer.js';
 
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set when the session ended by timeout in this request, so the login page can say so. */
+      sessionExpired?: boolean;
+    }
+  }
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Last request of the session (ms), renewed at most once a minute; the login time is in passport.user. */
+    lastSeen: number;
+    passport?: { user?: unknown };
+  }
+}
+
 /** Renew the idle timer at most this often, so a page view does not write the session every time. */
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 

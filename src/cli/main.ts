@@ -1,6 +1,6 @@
 import { AppConfig, ConfigError } from '../config/app-config.js';
 import { EmbeddedPostgresError } from '../database/embedded-postgres.js';
-import { newInstanceProblem, type NewInstance } from '../tenancy/new-instance.js';
+import { newInstanceProblem, type NewInstance } from '../instances/new-instance.js';
 import { parseArgs, USAGE } from './args.js';
 
 /** A refusal the person can act on: printed as one `Error: ...` line, exit code 1. */
@@ -52,18 +52,16 @@ async function main(argv: string[]): Promise<number> {
   });
 }
 
-type Instances = import('../tenancy/instances.service.js').InstancesService;
+type Instances = import('../instances/instances.service.js').InstancesService;
 
 /** Opens the database (migrated), runs `work` with the instances service, and closes everything. */
 async function withDatabase(config: AppConfig, work: (instances: Instances) => Promise<number>): Promise<number> {
   await import('reflect-metadata');
-  const [{ MikroORM }, { ormConfig }, { migrate, openDatabase, waitForDatabase, DatabaseUnavailableError }, { InstanceError, InstancesService }] =
-    await Promise.all([
-      import('@mikro-orm/postgresql'),
-      import('../config/mikro-orm.config.js'),
-      import('../database/database.js'),
-      import('../tenancy/instances.service.js'),
-    ]);
+  // One after the other: @mikro-orm/nestjs require()s Nest's ESM, which must not be half-loaded by a parallel import().
+  const { NestFactory } = await import('@nestjs/core');
+  const { migrate, openDatabase, waitForDatabase, DatabaseUnavailableError } = await import('../database/database.js');
+  const { InstancesModule } = await import('../instances/instances.module.js');
+  const { InstanceError, InstancesService } = await import('../instances/instances.service.js');
   const db = await openDatabase(config, 'cli');
   try {
     const { startTimeoutSeconds: timeoutSeconds, connectTimeoutMs } = config.database;
@@ -71,14 +69,14 @@ async function withDatabase(config: AppConfig, work: (instances: Instances) => P
       throw err instanceof DatabaseUnavailableError ? new CliError(err.message) : err;
     });
     await migrate(db.url);
-    const orm = await MikroORM.init(ormConfig(db.url, { pool: { min: 0, max: 2 } }));
+    const app = await NestFactory.createApplicationContext(InstancesModule.standalone(config, db.url), { logger: ['error'] });
     try {
-      return await work(new InstancesService(orm.em.fork()));
+      return await work(app.get(InstancesService));
     } catch (err) {
       if (err instanceof InstanceError) throw new CliError(err.message);
       throw err;
     } finally {
-      await orm.close(true);
+      await app.close();
     }
   } finally {
     await db.stop();

@@ -44,11 +44,13 @@ export class DevLogger extends ConsoleLogger {
   }
 }
 
-// Secrets that can appear in a path: the Create Account link's token.
-const SECRET_PATH = /^(\/invitation\/)[^/?#]+/;
-
-/** Gives each request an id (echoed as X-Request-Id) and, when asked, logs one line when it ends. */
-export function requestContext(logRequests: boolean) {
+/**
+ * Gives each request an id (echoed as X-Request-Id) and, when asked, logs one line when it ends.
+ * `secretPaths` are path prefixes whose next segment is a secret (a link's token): logged as [redacted].
+ */
+export function requestContext(logRequests: boolean, secretPaths: string[] = []) {
+  const escaped = secretPaths.map((p) => p.replace(/[.*+?^${}()|[\]\/]/g, '\$&'));
+  const SECRET_PATH = new RegExp(`^((?:${escaped.join('|') || '(?!)'})/)[^/?#]+`);
   const logger = new Logger('Http');
   return (req: Request, res: Response, next: NextFunction) => {
     const ctx: LogContext = { requestId: `${ID_PREFIX}-${(++requestCounter).toString(36)}` };

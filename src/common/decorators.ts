@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
-import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, NotFoundException, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Permission } from '../roles/role.entity.js';
 
 export const IS_PUBLIC = 'isPublic';
 /** Open to anyone on a tenant host: login, signup link, health. Everything else needs a session. */
@@ -10,14 +9,6 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 export const ALLOW_NO_ROLES = 'allowNoRoles';
 /** Reachable by a logged-in user who holds no role yet (logout). */
 export const AllowNoRoles = () => SetMetadata(ALLOW_NO_ROLES, true);
-
-export const PERMISSION = 'permission';
-/** The permission a route needs, e.g. `security` for the Security module. */
-export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION, permission);
-
-export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>().user);
-
-export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>().tenant);
 
 /**
  * Client address as Express sees it (honours TRUST_PROXY). Behind a trusted proxy Express takes it
@@ -31,3 +22,9 @@ export function clientAddress(req: Request): string {
 }
 
 export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext) => clientAddress(ctx.switchToHttp().getRequest<Request>()));
+
+/** The value, or a 404 when there is none (a record of another instance looks exactly like a missing one). */
+export function orNotFound<T>(value: T | undefined | null): T {
+  if (value === undefined || value === null) throw new NotFoundException();
+  return value;
+}

@@ -1,45 +1,41 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Inject, Logger, Optional, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { LoginFailedException, LoginRequiredException, NoRolesException } from '../auth/auth.exceptions.js';
-import { safeNext } from '../auth/safe-next.js';
-import { IS_UNAVAILABLE, renderUnavailable, setUnavailableHeaders, UNAVAILABLE_MESSAGE, type UnavailableCheck } from './unavailable.js';
+import { IS_UNAVAILABLE, RENDER_UNAVAILABLE, renderUnavailable, type UnavailableCheck, type UnavailableRenderer } from './unavailable.js';
 
 /**
- * One place turns errors into pages: the login page again for a failed login, a redirect to it when
- * a session is needed, the 403/404 pages with the layout, the standalone 503 page while the database
- * cannot answer (the outage is logged once, elsewhere), the standalone 500 page for anything
- * unexpected (logged, never shown).
+ * An error a feature answers with its own page (Auth: the login page again, a redirect to it, the
+ * no-roles page). The filter lets it render; common knows no feature.
+ */
+export interface RendersItself {
+  renderResponse(req: Request, res: Response): void;
+}
+
+function rendersItself(exception: unknown): exception is RendersItself {
+  return typeof (exception as Partial<RendersItself> | null)?.renderResponse === 'function';
+}
+
+/**
+ * One place turns errors into pages: a feature's own page for errors that render themselves, the
+ * 403/404 pages with the layout, the standalone 503 page while the database cannot answer (the
+ * outage is logged once, elsewhere; a feature may answer its own requests), the standalone 500 page
+ * for anything unexpected (logged, never shown).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Error');
 
-  constructor(@Optional() @Inject(IS_UNAVAILABLE) private readonly unavailable?: UnavailableCheck) {}
+  constructor(
+    @Optional() @Inject(IS_UNAVAILABLE) private readonly unavailable?: UnavailableCheck,
+    @Optional() @Inject(RENDER_UNAVAILABLE) private readonly renderOwnUnavailable?: UnavailableRenderer,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
 
-    if (exception instanceof LoginFailedException) {
-      const next = (req.body as Record<string, unknown> | undefined)?.next;
-      res.status(401).render('auth/login', {
-        layout: 'layouts/public',
-        title: 'Log in',
-        error: exception.message,
-        login: exception.login,
-        next: next ? safeNext(next) : undefined,
-      });
-      return;
-    }
-    if (exception instanceof LoginRequiredException) {
-      const next = req.method === 'GET' && req.originalUrl !== '/' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
-      const expired = req.sessionExpired ? (next ? '&' : '?') + 'expired=1' : '';
-      res.redirect(303, `/login${next}${expired}`);
-      return;
-    }
-    if (exception instanceof NoRolesException) {
-      res.status(403).render('errors/no-roles', { title: 'No assigned roles', login: exception.login });
+    if (rendersItself(exception)) {
+      exception.renderResponse(req, res);
       return;
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
@@ -47,28 +43,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     if (this.unavailable?.(exception) || (exception instanceof HttpException && exception.getStatus() === 503)) {
-      this.renderUnavailable(req, res);
+      if (!this.renderOwnUnavailable?.(req, res)) renderUnavailable(res);
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     res.status(HttpStatus.INTERNAL_SERVER_ERROR).render('errors/500', { layout: false });
   }
-
-  /** The login form keeps what was typed (the password aside); any other page gets the plain 503 page. */
-  private renderUnavailable(req: Request, res: Response): void {
-    const body = req.body as Record<string, unknown> | undefined;
-    if (req.method !== 'POST' || req.path !== '/login' || !req.tenant) return renderUnavailable(res);
-    setUnavailableHeaders(res);
-    res.status(503).render('auth/login', {
-      layout: 'layouts/public',
-      title: 'Log in',
-      error: UNAVAILABLE_MESSAGE,
-      login: typeof body?.login === 'string' ? body.login.slice(0, 200) : undefined,
-      next: body?.next ? safeNext(body.next) : undefined,
-    });
-  }
 }
-
 export function renderClientError(req: Request, res: Response, status: number, message?: string): void {
   const view = status === 403 ? 'errors/403' : status === 404 ? 'errors/404' : 'errors/4xx';
   const layout = req.user ? 'layouts/main' : 'layouts/public';

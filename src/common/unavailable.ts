@@ -22,3 +22,10 @@ export function renderUnavailable(res: Response): void {
   setUnavailableHeaders(res);
   res.status(503).render('errors/503', { layout: false });
 }
+
+/**
+ * Injection token of a feature's own 503 answer for its requests (Auth: the login form again, with
+ * what was typed); it returns false for requests that are not its own, which get the plain page.
+ */
+export const RENDER_UNAVAILABLE = Symbol('RENDER_UNAVAILABLE');
+export type UnavailableRenderer = (req: import('express').Request, res: Response) => boolean;

@@ -37,6 +37,8 @@ export class AppConfig {
   readonly invitationTtlHours: number;
   /** A reminder goes this long before an unaccepted invitation expires; 0: no reminders. */
   readonly invitationReminderHours: number;
+  /** Lifetime of a Reset password link. */
+  readonly passwordResetTtlMinutes: number;
   readonly seedDemo: boolean;
   readonly trustProxy: boolean;
   readonly sessionIdleMinutes: number;
@@ -69,6 +71,7 @@ export class AppConfig {
       }
       this.invitationReminderHours = this.invitationTtlHours / 3;
     }
+    this.passwordResetTtlMinutes = intVar(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 24 * 60);
     this.seedDemo = boolVar(env, 'SEED_DEMO', !this.production);
     this.trustProxy = boolVar(env, 'TRUST_PROXY', false);
     this.sessionIdleMinutes = intVar(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60);

@@ -1,8 +1,9 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import type { Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { DatabaseTimeouts } from '../config/app-config.js';
-import { ormConfig } from '../config/mikro-orm.config.js';
+import { ormConfig } from './orm-config.js';
 import { ormDriverOptions, pgSessionOptions, queryTimeoutMs } from './connection-options.js';
 import { DatabaseStatus } from './database-status.js';
 
@@ -18,13 +19,13 @@ export const PG_POOL = Symbol('PG_POOL');
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
-  static forRoot(url: string, timeouts: DatabaseTimeouts): DynamicModule {
+  static forRoot(url: string, timeouts: DatabaseTimeouts, entities: Options['entities'] = []): DynamicModule {
     return {
       module: DatabaseModule,
       // No per-request EntityManager fork: requests read and write with parameterised SQL (lists as
       // plain rows) and explicit transactions, never through the identity map, so a fork would only cost time.
       // (knex attaches its own 'error' listener to each connection and drops a broken one.)
-      imports: [MikroOrmModule.forRoot({ ...ormConfig(url), registerRequestContext: false, driverOptions: ormDriverOptions(timeouts) })],
+      imports: [MikroOrmModule.forRoot({ ...ormConfig(url, { entities }), registerRequestContext: false, driverOptions: ormDriverOptions(timeouts) })],
       providers: [
         DatabaseStatus,
         {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { AppConfig } from '../config/app-config.js';
-import { ormConfig } from '../config/mikro-orm.config.js';
+import { ormConfig } from './orm-config.js';
 import { describeDatabaseError, isDatabaseUnavailable } from './db-errors.js';
 import { clusterLocation } from './cluster-location.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';

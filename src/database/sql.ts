@@ -19,3 +19,8 @@ export async function sqlOne<T = Record<string, unknown>>(em: EntityManager, que
 export function pgArray(values: (string | number)[]): string {
   return '{' + values.map((v) => (typeof v === 'number' ? String(Math.trunc(v)) : '"' + v.replace(/[\\"]/g, '\\$&') + '"')).join(',') + '}';
 }
+
+/** The ORM's driver hands timestamps over as text: repositories turn them into Dates before anyone else sees them. */
+export function asDate(value: Date | string | null | undefined): Date | null {
+  return value === null || value === undefined ? null : value instanceof Date ? value : new Date(value);
+}

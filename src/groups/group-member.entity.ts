@@ -1,17 +1,17 @@
-import { Entity, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { Tenant } from '../tenancy/tenant.entity.js';
-import { User } from '../users/user.entity.js';
-import { Group } from './group.entity.js';
 
+/** A user in a group. Like UserRole, its keys reach their tables by (tenant_id, id) in the migration. */
 @Entity({ tableName: 'group_member' })
+@Index({ name: 'group_member_group_idx', properties: ['groupId'] })
 export class GroupMember {
-  @ManyToOne({ entity: () => User, primary: true, deleteRule: 'cascade' })
-  user!: Rel<User>;
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  userId!: number;
 
-  @ManyToOne({ entity: () => Group, primary: true, deleteRule: 'cascade' })
-  group!: Rel<Group>;
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  groupId!: number;
 
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'group_member_tenant_id_fkey' })
   tenant!: Rel<Tenant>;
 
   @Property({ type: 'Date', defaultRaw: 'now()' })

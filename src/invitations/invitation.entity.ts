@@ -3,58 +3,40 @@ import { Tenant } from '../tenancy/tenant.entity.js';
 import { User } from '../users/user.entity.js';
 
 /**
- * Stored states. "expired" is derived (sent and past expiresAt). The invitation row is also the
- * mail job: the worker claims queued/failed rows with FOR UPDATE SKIP LOCKED.
+ * Stored states. "expired" is derived (sent and past expiresAt). The mail itself is a mail_outbox
+ * row (kind 'invitation', ref_id = this id); its composer keeps these states in step.
  */
 export const INVITATION_STATES = ['queued', 'sending', 'sent', 'failed', 'accepted', 'revoked'] as const;
 export type InvitationState = (typeof INVITATION_STATES)[number];
 
 @Entity({ tableName: 'invitation' })
-@Index({
-  name: 'invitation_due_idx',
-  expression: `create index "invitation_due_idx" on "invitation" ("next_attempt_at") where "status" in ('queued', 'failed', 'sending')`,
-})
-@Index({ name: 'invitation_user_idx', properties: ['tenant', 'user'] })
-@Index({
-  name: 'invitation_reminder_due_idx',
-  expression: `create index "invitation_reminder_due_idx" on "invitation" ("expires_at") where "status" = 'sent' and "reminded_at" is null`,
-})
+@Index({ name: 'invitation_user_idx', expression: 'create index "invitation_user_idx" on "invitation" ("tenant_id", "user_id", "id" desc)' })
 export class Invitation {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'invitation_tenant_id_fkey' })
   tenant!: Rel<Tenant>;
 
-  @ManyToOne({ entity: () => User, deleteRule: 'cascade' })
-  user!: Rel<User>;
+  /** The invitee; joined to app_user by (tenant_id, user_id) in the migration. */
+  @Property({ type: 'integer' })
+  userId!: number;
 
   @Property({ type: 'string', length: 12 })
   status!: InvitationState;
 
-  /** SHA-256 of the link's token, hex. The token is made when the mail is sent and never stored. */
-  @Property({ type: 'string', length: 64, nullable: true, unique: true })
-  tokenHash?: string | null;
-
+  /** When the link of the delivered mail expires (the link itself is a one_time_link row). */
   @Property({ type: 'Date', nullable: true })
   expiresAt?: Date | null;
 
   @Property({ type: 'string[]', default: '{}' })
   roleNames: string[] = [];
 
-  @Property({ type: 'integer', default: 0 })
-  attempts: number = 0;
-
-  @Property({ type: 'Date', defaultRaw: 'now()' })
-  nextAttemptAt: Date = new Date();
-
-  @Property({ type: 'Date', nullable: true })
-  lockedUntil?: Date | null;
-
+  /** Why the last delivery attempt failed, as the administrator sees it. */
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;
 
-  @ManyToOne({ entity: () => User, nullable: true, deleteRule: 'set null' })
+  @ManyToOne({ entity: () => User, nullable: true, deleteRule: 'set null', updateRule: 'no action', foreignKeyName: 'invitation_sent_by_id_fkey' })
   sentBy?: Rel<User> | null;
 
   @Property({ type: 'Date', defaultRaw: 'now()' })
@@ -69,14 +51,7 @@ export class Invitation {
   @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null;
 
-  /** SHA-256 of the reminder mail's link: a second link of this invitation, with its expiry and fate. */
-  @Property({ type: 'string', length: 64, nullable: true, unique: 'invitation_reminder_token_hash_unique' })
-  reminderTokenHash?: string | null;
-
-  /** When the (one) reminder mail was claimed and sent. */
+  /** When the one reminder mail was queued; null: none yet. */
   @Property({ type: 'Date', nullable: true })
   remindedAt?: Date | null;
-
-  @Property({ type: 'integer', default: 0 })
-  reminderAttempts: number = 0;
 }

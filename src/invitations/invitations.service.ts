@@ -1,9 +1,14 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { orNotFound } from '../common/decorators.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
+import { LinksService } from '../links/links.service.js';
+import { MailOutbox } from '../mail/mail-outbox.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
 import { isInvitationType } from '../users/user-type.js';
-import { InvitationDeliveryWorker } from './invitation-delivery.worker.js';
+import { UsersService } from '../users/users.service.js';
+import { INVITATION_KIND, INVITATION_LINK } from './invitation-mail.composer.js';
 import { INVITATION_MESSAGES, noRolesWarning, type InvitationRefusal } from './invitation-messages.js';
 import { statusView, type InvitationStatus } from './invitation-state.js';
 import { InvitationsRepository, type InviteeRow } from './invitations.repository.js';
@@ -30,8 +35,6 @@ export interface InvitationSummary {
   tone: string;
   lastError: string | null;
   sentAt: Date | null;
-  /** When the reminder mail went out (one at most). */
-  remindedAt: Date | null;
   sentByLogin: string | null;
   expiresAt: Date | null;
   createdAt: Date | null;
@@ -56,25 +59,25 @@ export class InvitationsService {
     private readonly repo: InvitationsRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly worker: InvitationDeliveryWorker,
+    private readonly outbox: MailOutbox,
+    private readonly links: LinksService,
+    private readonly users: UsersService,
   ) {}
 
   /** What the confirmation (page or dialog) says before sending. 404 for a user of another instance. */
-  async confirmation(tenantId: number, userId: number): Promise<InvitationConfirmation> {
-    const user = await this.repo.findInvitee(this.em, tenantId, userId);
-    if (!user) throw new NotFoundException();
+  async confirmation(tenantId: TenantId, userId: number): Promise<InvitationConfirmation> {
+    const user = orNotFound(await this.repo.findInvitee(tenantId, userId));
     return confirmationOf({ ...user, roleCount: user.role_names.length });
   }
 
   /** Queues one invitation mail (see `queue`); 404 for a user of another instance. */
-  async send(tenantId: number, actor: Actor, userId: number, ip: string): Promise<SendResult> {
+  async send(tenantId: TenantId, actor: Actor, userId: number, ip: string): Promise<SendResult> {
     const result = (await this.queue(tenantId, actor, [userId], ip)).get(userId);
-    if (!result) throw new NotFoundException();
-    return result;
+    return orNotFound(result);
   }
 
   /** Sends to each selected user (one refusal does not stop the others); ids of other instances are "not found". */
-  async sendMany(tenantId: number, actor: Actor, userIds: number[], ip: string): Promise<BulkResult> {
+  async sendMany(tenantId: TenantId, actor: Actor, userIds: number[], ip: string): Promise<BulkResult> {
     const ids = [...new Set(userIds)].slice(0, BULK_MAX);
     const results = await this.queue(tenantId, actor, ids, ip);
     const bulk: BulkResult = { queued: [], skipped: [] };
@@ -89,10 +92,11 @@ export class InvitationsService {
 
   /**
    * Queues invitation mails in one transaction with everything they imply, a statement per step
-   * whatever the number of users: earlier open invitations are revoked (their links die), the
-   * roles are recorded, requests for a new invitation are cleared, the audit lines are written.
+   * whatever the number of users: earlier open invitations are revoked and their links say
+   * "replaced", the roles are recorded, the mails enter the outbox, requests for a new invitation
+   * are cleared, the audit lines are written.
    */
-  private async queue(tenantId: number, actor: Actor, userIds: number[], ip: string): Promise<Map<number, SendResult>> {
+  private async queue(tenantId: TenantId, actor: Actor, userIds: number[], ip: string): Promise<Map<number, SendResult>> {
     const results = new Map<number, SendResult>();
     await this.em.transactional(async (em) => {
       const users = await this.repo.lockInvitees(em, tenantId, userIds);
@@ -104,9 +108,14 @@ export class InvitationsService {
       if (eligible.length === 0) return;
       const ids = eligible.map((u) => u.id);
       const resent = await this.repo.invitedBefore(em, tenantId, ids);
-      await this.repo.revokeOpen(em, tenantId, ids, this.clock.now());
+      await this.outbox.cancel(em, INVITATION_KIND, await this.repo.revokeOpen(em, tenantId, ids, this.clock.now()));
+      await this.links.replace(em, tenantId, INVITATION_LINK, ids);
       const invitationIds = await this.repo.insertQueued(em, tenantId, eligible, actor.id);
-      await this.repo.clearRequested(em, tenantId, ids);
+      await this.outbox.enqueue(
+        em,
+        eligible.map((user) => ({ kind: INVITATION_KIND, tenantId, refId: invitationIds.get(user.id)!, recipient: user.email! })),
+      );
+      await this.users.clearInvitationRequested(em, tenantId, ids);
       await this.audit.recordMany(
         eligible.map((user) => ({
           tenantId,
@@ -120,46 +129,72 @@ export class InvitationsService {
       );
       for (const user of eligible) results.set(user.id, { ok: true, invitationId: invitationIds.get(user.id)!, user });
     });
-    if ([...results.values()].some((r) => r.ok)) this.worker.kick();
+    if ([...results.values()].some((r) => r.ok)) this.outbox.kick();
     return results;
   }
 
   /**
    * Invitations for users an import has just created, in the import's transaction (a statement per
-   * 5,000); the import's own audit entry counts them. Call `deliverSoon` once it committed.
+   * 5,000 for the invitations and their outbox rows); the import's own audit entry counts them.
+   * Call `deliverSoon` once it committed.
    */
-  async queueImported(em: EntityManager, tenantId: number, actorId: number, invitees: { id: number; role_names: string[] }[]): Promise<number> {
+  async queueImported(
+    em: EntityManager,
+    tenantId: TenantId,
+    actorId: number,
+    invitees: { id: number; email: string; role_names: string[] }[],
+  ): Promise<number> {
     let count = 0;
-    for (let i = 0; i < invitees.length; i += 5000) count += (await this.repo.insertQueued(em, tenantId, invitees.slice(i, i + 5000), actorId)).size;
+    for (let i = 0; i < invitees.length; i += 5000) {
+      const batch = invitees.slice(i, i + 5000);
+      const ids = await this.repo.insertQueued(em, tenantId, batch, actorId);
+      await this.outbox.enqueue(
+        em,
+        batch.map((user) => ({ kind: INVITATION_KIND, tenantId, refId: ids.get(user.id)!, recipient: user.email })),
+      );
+      count += ids.size;
+    }
     return count;
   }
 
   deliverSoon(): void {
-    this.worker.kick();
+    this.outbox.kick();
   }
 
   /** Kills the user's open invitation. False when there was none. */
-  /** Kills every open link of a user who is being deactivated, in the caller's transaction (which audits the deactivation). */
-  async revokeOnDeactivation(em: EntityManager, tenantId: number, userId: number): Promise<number> {
-    return this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
+  /** Kills every open invitation and link of a user who is being deactivated, in the caller's transaction (which audits the deactivation). */
+  async revokeOnDeactivation(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
+    const revoked = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
+    await this.outbox.cancel(em, INVITATION_KIND, revoked);
+    await this.links.revoke(em, tenantId, INVITATION_LINK, [userId]);
+    return revoked.length;
   }
 
-  async revoke(tenantId: number, actor: Actor, userId: number, ip: string): Promise<boolean> {
+  async revoke(tenantId: TenantId, actor: Actor, userId: number, ip: string): Promise<boolean> {
     return this.em.transactional(async (em) => {
-      if (!(await this.repo.lockUser(em, tenantId, userId))) throw new NotFoundException();
-      const count = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
-      if (count === 0) return false;
+      if (!(await this.users.lock(em, tenantId, userId))) throw new NotFoundException();
+      const revoked = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
+      if (revoked.length === 0) return false;
+      await this.outbox.cancel(em, INVITATION_KIND, revoked);
+      await this.links.revoke(em, tenantId, INVITATION_LINK, [userId]);
       await this.audit.record({ tenantId, event: 'invitation_revoked', actor, target: { type: 'user', id: userId }, ip }, em);
       return true;
     });
   }
 
   /** One query for a page of users: each existing user of the instance gets an entry (status null when never invited). */
-  async latestByUser(tenantId: number, userIds: number[]): Promise<Map<number, InvitationSummary>> {
+  /** For a page of the users list: the badge of each user's latest invitation (users never invited are absent). */
+  async badgesOf(tenantId: TenantId, userIds: number[]): Promise<Map<number, { status: InvitationStatus; label: string; tone: string; error: string | null }>> {
+    const now = this.clock.now();
+    const rows = userIds.length ? await this.repo.latestStates(tenantId, userIds) : [];
+    return new Map(rows.map((row) => [row.user_id, { ...statusView(row, now), error: row.last_error }]));
+  }
+
+  async latestByUser(tenantId: TenantId, userIds: number[]): Promise<Map<number, InvitationSummary>> {
     const map = new Map<number, InvitationSummary>();
     if (!userIds.length) return map;
     const now = this.clock.now();
-    for (const row of await this.repo.latestByUser(this.em, tenantId, userIds)) {
+    for (const row of await this.repo.latestByUser(tenantId, userIds)) {
       const view = row.status ? statusView({ status: row.status, expires_at: row.expires_at }, now) : undefined;
       map.set(row.user_id, {
         status: view?.status ?? null,
@@ -167,7 +202,6 @@ export class InvitationsService {
         tone: view?.tone ?? '',
         lastError: row.last_error,
         sentAt: row.sent_at,
-        remindedAt: row.reminded_at,
         sentByLogin: row.sent_by_login,
         expiresAt: row.expires_at,
         createdAt: row.created_at,

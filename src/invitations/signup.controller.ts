@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ClientIp, CurrentTenant, CurrentUser, Public } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import { ClientIp, Public } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { CurrentUser, type SessionUser } from '../users/session-user.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { CsrfOnlyDto, SignupDto } from './dto/invitation-forms.dto.js';
-import { SIGNUP_PATH } from './invitation-delivery.worker.js';
+import { SIGNUP_PATH } from './invitation-mail.composer.js';
 import { SignupService, type DeadLink, type FieldErrors } from './signup.service.js';
 
 /** What each dead link says: what happened, and what to do. */

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
-import { hashPassword } from '../auth/password-hasher.js';
-import { passwordProblem } from '../auth/password-policy.js';
+import { hashPassword } from '../users/password-hasher.js';
+import { passwordProblem } from '../users/password-policy.js';
 import { Clock } from '../common/clock.js';
-import { ACCEPTED_TYPES, isInvitationType } from '../users/user-type.js';
-import { hashInvitationToken, looksLikeInvitationToken } from './invitation-token.js';
+import { GroupsService } from '../groups/groups.service.js';
+import { LinksService } from '../links/links.service.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
+import { isInvitationType } from '../users/user-type.js';
+import { UsersService } from '../users/users.service.js';
+import { INVITATION_LINK } from './invitation-mail.composer.js';
 import { InvitationsRepository } from './invitations.repository.js';
 
 /** Why a link shows no form. */
@@ -26,20 +30,20 @@ export class SignupService {
   constructor(
     private readonly em: EntityManager,
     private readonly repo: InvitationsRepository,
+    private readonly links: LinksService,
+    private readonly users: UsersService,
+    private readonly groups: GroupsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
   /** Read only: opening a link (a mail scanner does too) changes nothing. */
-  async linkState(tenantId: number, token: string): Promise<LinkState> {
-    if (!looksLikeInvitationToken(token)) return { kind: 'unknown' };
-    const row = await this.repo.findByTokenHash(this.em, tenantId, hashInvitationToken(token));
-    if (!row) return { kind: 'unknown' };
-    if (row.status === 'accepted') return { kind: 'used' };
-    if (row.status === 'revoked') return { kind: row.replaced ? 'replaced' : 'revoked' };
-    if (row.status !== 'sent' || !row.expires_at) return { kind: 'unknown' };
-    if (row.expires_at <= this.clock.now()) return { kind: 'expired' };
-    return { kind: 'valid', login: row.login, name: row.name, expiresAt: row.expires_at };
+  async linkState(tenantId: TenantId, token: string): Promise<LinkState> {
+    const link = await this.links.check(tenantId, INVITATION_LINK, token);
+    if (link.status !== 'valid') return { kind: link.status };
+    const user = await this.users.contact(tenantId, link.subjectId);
+    if (!user) return { kind: 'unknown' };
+    return { kind: 'valid', login: user.login, name: user.name, expiresAt: link.expiresAt };
   }
 
   /**
@@ -47,7 +51,7 @@ export class SignupService {
    * the account in one transaction. Of concurrent submissions exactly one wins; the others see
    * the link as used.
    */
-  async accept(tenantId: number, token: string, password: string, confirmPassword: string, ip: string): Promise<AcceptResult> {
+  async accept(tenantId: TenantId, token: string, password: string, confirmPassword: string, ip: string): Promise<AcceptResult> {
     const state = await this.linkState(tenantId, token);
     if (state.kind !== 'valid') return state;
     const errors: FieldErrors = {};
@@ -59,18 +63,22 @@ export class SignupService {
     const passwordHash = await hashPassword(password);
     const now = this.clock.now();
     const login = await this.em.transactional(async (em) => {
-      const used = await this.repo.consume(em, tenantId, hashInvitationToken(token), now);
+      const used = await this.links.use(em, tenantId, INVITATION_LINK, token);
       if (!used) return undefined;
-      const user = await this.repo.activateUser(em, tenantId, used.user_id, passwordHash, ACCEPTED_TYPES);
-      await this.repo.joinEverybody(em, tenantId, used.user_id);
+      const userId = used.subjectId;
+      // Links of the same invitation from a retried send are used up with it.
+      await this.links.useUpOthers(em, tenantId, INVITATION_LINK, userId, used.id);
+      const invitationId = await this.repo.markAccepted(em, tenantId, userId, now);
+      const user = await this.users.activate(em, tenantId, userId, passwordHash);
+      await this.groups.joinEverybody(em, tenantId, userId);
       await this.audit.record(
         {
           tenantId,
           event: 'invitation_accepted',
-          actor: { id: used.user_id, login: user.login },
-          target: { type: 'user', id: used.user_id },
+          actor: { id: userId, login: user.login },
+          target: { type: 'user', id: userId },
           ip,
-          details: { invitationId: used.id, userType: user.user_type },
+          details: { invitationId, userType: user.user_type },
         },
         em,
       );
@@ -86,16 +94,18 @@ export class SignupService {
    * instance for someone who still has no account; at most a few times an hour. Whatever
    * happens, the caller shows the same answer.
    */
-  async requestAgain(tenantId: number, token: string, ip: string): Promise<void> {
-    if (!looksLikeInvitationToken(token)) return;
-    const row = await this.repo.findByTokenHash(this.em, tenantId, hashInvitationToken(token));
-    if (!row || !isInvitationType(row.user_type)) return;
+  async requestAgain(tenantId: TenantId, token: string, ip: string): Promise<void> {
+    const link = await this.links.check(tenantId, INVITATION_LINK, token);
+    if (link.status === 'unknown') return;
+    const user = await this.users.contact(tenantId, link.subjectId);
+    if (!user || !isInvitationType(user.user_type)) return;
+    const invitationId = await this.repo.latestId(tenantId, link.subjectId);
     await this.em.transactional(async (em) => {
-      if (!(await this.repo.lockUser(em, tenantId, row.user_id))) return;
-      if ((await this.repo.requestsSince(em, tenantId, row.user_id, 3600)) >= REQUESTS_PER_HOUR) return;
-      await this.repo.markRequested(em, tenantId, row.user_id);
+      if (!(await this.users.lock(em, tenantId, link.subjectId))) return;
+      if ((await this.audit.countSince(em, tenantId, 'invitation_requested_again', { type: 'user', id: link.subjectId }, 3600)) >= REQUESTS_PER_HOUR) return;
+      await this.users.markInvitationRequested(em, tenantId, link.subjectId);
       await this.audit.record(
-        { tenantId, event: 'invitation_requested_again', target: { type: 'user', id: row.user_id }, ip, details: { invitationId: row.id, login: row.login } },
+        { tenantId, event: 'invitation_requested_again', target: { type: 'user', id: link.subjectId }, ip, details: { invitationId, login: user.login } },
         em,
       );
     });

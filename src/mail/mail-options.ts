@@ -1,7 +1,7 @@
 import type { MailerOptions } from '@nestjs-modules/mailer';
 import type { AppConfig } from '../config/app-config.js';
 
-/** Pooled SMTP connections; the invitation worker keeps as many mails in flight. */
+/** Pooled SMTP connections; the delivery worker keeps as many mails in flight. */
 export const SMTP_CONNECTIONS = 4;
 
 /**

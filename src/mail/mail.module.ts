@@ -1,13 +1,18 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { MailerModule } from '@nestjs-modules/mailer';
 import { AppConfig } from '../config/app-config.js';
+import { MailComposers } from './mail-composer.js';
+import { MailDeliveryWorker } from './mail-delivery.worker.js';
 import { mailerOptions } from './mail-options.js';
+import { MailOutbox } from './mail-outbox.js';
 import { MailService } from './mail.service.js';
+import { OutboxRepository } from './outbox.repository.js';
 
-/** Mail transport (SMTP_URL, or .eml files in DATA_DIR/mail) and templates. */
+/** The outbox of every message, its delivery worker, and the transport (SMTP_URL, or .eml files in DATA_DIR/mail). */
+@Global()
 @Module({
   imports: [MailerModule.forRootAsync({ imports: [], inject: [AppConfig], useFactory: (config: AppConfig) => mailerOptions(config) })],
-  providers: [MailService],
-  exports: [MailService],
+  providers: [MailService, OutboxRepository, MailComposers, MailDeliveryWorker, MailOutbox],
+  exports: [MailOutbox, MailComposers],
 })
 export class MailModule {}

@@ -12,7 +12,7 @@ export class Role {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'role_tenant_id_fkey' })
   tenant!: Rel<Tenant>;
 
   @Property({ type: 'string', length: 100 })

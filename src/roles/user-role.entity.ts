@@ -1,18 +1,21 @@
-import { Entity, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { Tenant } from '../tenancy/tenant.entity.js';
-import { User } from '../users/user.entity.js';
-import { Role } from './role.entity.js';
 
-/** A role held by a user; carries the tenant so a role of one instance can never reach another's user. */
+/**
+ * A role held by a user. `userId` and `roleId` are keys, not relations: the migration joins each to
+ * its table by (tenant_id, id), so a role of one instance can never reach another's user, and
+ * MikroORM relations can only point at a primary key (see the schema-diff test's exceptions).
+ */
 @Entity({ tableName: 'user_role' })
+@Index({ name: 'user_role_role_idx', properties: ['roleId'] })
 export class UserRole {
-  @ManyToOne({ entity: () => User, primary: true, deleteRule: 'cascade' })
-  user!: Rel<User>;
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  userId!: number;
 
-  @ManyToOne({ entity: () => Role, primary: true, deleteRule: 'cascade' })
-  role!: Rel<Role>;
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  roleId!: number;
 
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'user_role_tenant_id_fkey' })
   tenant!: Rel<Tenant>;
 
   @Property({ type: 'Date', defaultRaw: 'now()' })

@@ -1,5 +1,5 @@
 import { Controller, Get, Render } from '@nestjs/common';
-import { CurrentTenant } from '../common/decorators.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 
 /** The instance's start page after login: the modules this user may open. */

@@ -1,5 +1,5 @@
 import { Controller, Get, Render } from '@nestjs/common';
-import { RequirePermission } from '../common/decorators.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
 
 /** The Security module's start page: its navigators Users, Roles, Groups. */
 @RequirePermission('security')

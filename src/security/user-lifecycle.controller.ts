@@ -1,8 +1,11 @@
 import { Body, Controller, Get, Post, Res } from '@nestjs/common';
 import { IdParam } from '../common/id-param.js';
 import type { Response } from 'express';
-import { ClientIp, CurrentTenant, CurrentUser, RequirePermission } from '../common/decorators.js';
-import type { SessionUser } from '../common/request-context.js';
+import { Admin, type AdminRequest } from './admin-request.decorator.js';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { CurrentUser } from '../users/session-user.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
+import type { SessionUser } from '../users/session-user.js';
 import { CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { UserLifecycleService, type LifecycleAction } from './user-lifecycle.service.js';
@@ -34,27 +37,13 @@ export class UserLifecycleController {
   }
 
   @Post(':id/deactivate')
-  deactivate(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @IdParam('id') id: number,
-    @Body() _form: CsrfOnlyDto,
-    @Res() res: Response,
-  ) {
-    return this.run(tenant, me, id, 'deactivate', ip, res);
+  deactivate(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    return this.run(admin, id, 'deactivate', res);
   }
 
   @Post(':id/reactivate')
-  reactivate(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @IdParam('id') id: number,
-    @Body() _form: CsrfOnlyDto,
-    @Res() res: Response,
-  ) {
-    return this.run(tenant, me, id, 'reactivate', ip, res);
+  reactivate(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    return this.run(admin, id, 'reactivate', res);
   }
 
   private async confirm(tenant: Tenant, me: SessionUser, id: number, action: LifecycleAction, res: Response) {
@@ -63,10 +52,10 @@ export class UserLifecycleController {
     res.render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action, refusal, ...TEXTS[action] });
   }
 
-  private async run(tenant: Tenant, me: SessionUser, id: number, action: LifecycleAction, ip: string, res: Response) {
-    const result = await this.lifecycle.run(tenant.id, me, id, action, ip);
+  private async run({ tenantId, me, ip }: AdminRequest, id: number, action: LifecycleAction, res: Response) {
+    const result = await this.lifecycle.run(tenantId, me, id, action, ip);
     if (result.ok) return res.redirect(303, `/security/users/${id}?notice=${result.notice}`);
-    const user = await this.lifecycle.get(tenant.id, id);
+    const user = await this.lifecycle.get(tenantId, id);
     res.status(409).render('security/user-lifecycle-confirm', { securityActive: true, nav: 'users', user, action, refusal: result.error, ...TEXTS[action] });
   }
 }

@@ -1,8 +1,11 @@
+import type { TenantId } from '../tenancy/tenant-id.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
+import { PASSWORD_RESET_LINK } from '../auth/password-reset.composer.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
-import type { SessionUser } from '../common/request-context.js';
+import { LinksService } from '../links/links.service.js';
+import type { SessionUser } from '../users/session-user.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 import { LAST_SECURITY_USER_MESSAGE, LastSecurityUserError } from '../users/users.service.js';
 import { UsersRepository, type UserRecord } from '../users/users.repository.js';
@@ -24,10 +27,11 @@ export class UserLifecycleService {
     private readonly users: UsersRepository,
     private readonly sessions: SessionsRepository,
     private readonly invitations: InvitationsService,
+    private readonly links: LinksService,
     private readonly audit: AuditService,
   ) {}
 
-  async get(tenantId: number, id: number): Promise<UserRecord> {
+  async get(tenantId: TenantId, id: number): Promise<UserRecord> {
     const user = await this.users.findById(tenantId, id);
     if (!user) throw new NotFoundException();
     return user;
@@ -41,7 +45,7 @@ export class UserLifecycleService {
     return undefined;
   }
 
-  async run(tenantId: number, actor: SessionUser, id: number, action: LifecycleAction, ip: string): Promise<LifecycleResult> {
+  async run(tenantId: TenantId, actor: SessionUser, id: number, action: LifecycleAction, ip: string): Promise<LifecycleResult> {
     const user = await this.get(tenantId, id);
     const refusal = this.refusal(actor, user, action);
     const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id }, ip };
@@ -60,7 +64,7 @@ export class UserLifecycleService {
         }
         if ((await this.users.countSecurityUsers(tenantId, em)) === 0) throw new LastSecurityUserError();
         const sessions = await this.sessions.endAllOf(tenantId, id, '', em);
-        const links = await this.invitations.revokeOnDeactivation(em, tenantId, id);
+        const links = (await this.invitations.revokeOnDeactivation(em, tenantId, id)) + (await this.links.revoke(em, tenantId, PASSWORD_RESET_LINK, [id]));
         await this.audit.record({ ...base, event: 'user_deactivated', details: { login: user.login, sessionsEnded: sessions, linksRevoked: links } }, em);
         return { ok: true as const, notice: 'user-deactivated' };
       });

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { InstancesService } from './instances.service.js';
+import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
 
+/** Host -> tenant: the lookup (cached) the tenant middleware and the features read. */
 @Global()
-@Module({ providers: [TenantsService, InstancesService], exports: [TenantsService, InstancesService] })
+@Module({ providers: [TenantsRepository, TenantsService], exports: [TenantsService, TenantsRepository] })
 export class TenancyModule {}

@@ -1,10 +1,11 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import type { TenantId } from './tenant-id.js';
 
 /** An ERP instance, served on its own host `<name>.<base host>`. */
 @Entity({ tableName: 'tenant' })
 export class Tenant {
   @PrimaryKey({ type: 'integer', autoincrement: true })
-  id!: number;
+  id!: TenantId;
 
   /** DNS label: the instance's sub-domain. */
   @Property({ type: 'string', length: 63, unique: true })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOne } from '../database/sql.js';
-import { Tenant } from './tenant.entity.js';
+import type { TenantId } from './tenant-id.js';
+import type { Tenant } from './tenant.entity.js';
+import { TenantsRepository } from './tenants.repository.js';
 
 const CACHE_MS = 30_000;
 
@@ -14,27 +14,33 @@ const CACHE_MS = 30_000;
 @Injectable()
 export class TenantsService {
   private readonly cache = new Map<string, { tenant: Tenant | null; until: number }>();
+  private readonly byId = new Map<TenantId, Tenant>();
 
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly repo: TenantsRepository) {}
 
   async findByName(name: string): Promise<Tenant | null> {
     const hit = this.cache.get(name);
     if (hit && hit.until > Date.now()) return hit.tenant;
-    let row;
+    let tenant: Tenant | null;
     try {
-      row = await sqlOne<{ id: number; name: string; display_name: string; created_at: Date }>(
-        this.em,
-        'select id, name, display_name, created_at from tenant where name = ?',
-        [name],
-      );
+      tenant = (await this.repo.findByName(name)) ?? null;
     } catch (err) {
       if (hit?.tenant) return hit.tenant;
       throw err;
     }
-    const tenant = row ? Object.assign(new Tenant(), { id: row.id, name: row.name, displayName: row.display_name, createdAt: row.created_at }) : null;
     if (this.cache.size > 10_000) this.cache.clear();
     // Unknown names are kept only briefly, so a new instance answers within a second.
     this.cache.set(name, { tenant, until: Date.now() + (tenant ? CACHE_MS : 1_000) });
+    return tenant;
+  }
+
+  /** By id (mail sent for an instance); instances are never renamed, so a found one is kept. */
+  async findById(id: TenantId): Promise<Tenant | undefined> {
+    const hit = this.byId.get(id);
+    if (hit) return hit;
+    const tenant = await this.repo.findById(id);
+    if (this.byId.size > 10_000) this.byId.clear();
+    if (tenant) this.byId.set(id, tenant);
     return tenant;
   }
 

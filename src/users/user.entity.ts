@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Rel } from '@mikro-orm/core';
 import { Tenant } from '../tenancy/tenant.entity.js';
 import type { UserType } from './user-type.js';
 
@@ -6,11 +6,13 @@ import type { UserType } from './user-type.js';
 @Index({ name: 'app_user_tenant_login_uq', expression: 'create unique index "app_user_tenant_login_uq" on "app_user" ("tenant_id", lower("login"))' })
 @Index({ name: 'app_user_tenant_email_idx', expression: 'create index "app_user_tenant_email_idx" on "app_user" ("tenant_id", lower("email"))' })
 @Index({ name: 'app_user_tenant_name_idx', expression: 'create index "app_user_tenant_name_idx" on "app_user" ("tenant_id", lower("name"))' })
+// The target of the (tenant_id, user_id) foreign keys of memberships and invitations.
+@Unique({ name: 'app_user_tenant_id_id_uq', properties: ['tenant', 'id'] })
 export class User {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'app_user_tenant_id_fkey' })
   tenant!: Rel<Tenant>;
 
   @Property({ type: 'string', length: 64 })
@@ -43,7 +45,7 @@ export class User {
   @Property({ type: 'Date', nullable: true })
   previousLoginAt?: Date | null;
 
-  @Property({ type: 'integer', version: true })
+  @Property({ type: 'integer', version: true, default: 1 })
   version!: number;
 
   @Property({ type: 'Date', defaultRaw: 'now()' })

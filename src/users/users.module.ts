@@ -1,16 +1,12 @@
 import { Module } from '@nestjs/common';
-import { InvitationsModule } from '../invitations/invitations.module.js';
-import { UserFormPresenter } from './user-form.presenter.js';
-import { UserListPresenter } from './user-list.presenter.js';
-import { UsersController } from './users.controller.js';
+import { UserListRepository } from './user-list.repository.js';
 import { UsersBulkRepository } from './users-bulk.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
+/** Users: their records, types, password hashing and policy. Pages that show them live in security/. */
 @Module({
-  imports: [InvitationsModule],
-  controllers: [UsersController],
-  providers: [UsersRepository, UsersBulkRepository, UsersService, UserFormPresenter, UserListPresenter],
-  exports: [UsersRepository, UsersBulkRepository, UsersService],
+  providers: [UsersRepository, UserListRepository, UsersService, UsersBulkRepository],
+  exports: [UsersRepository, UserListRepository, UsersService, UsersBulkRepository],
 })
 export class UsersModule {}

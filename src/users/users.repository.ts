@@ -1,39 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { SessionUser } from '../common/request-context.js';
-import type { InvitationState } from '../invitations/invitation.entity.js';
-import { sql, sqlOne } from '../database/sql.js';
+import type { SessionUser } from './session-user.js';
+import { asDate, pgArray, sql, sqlOne } from '../database/sql.js';
+import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
 
-export const SEARCH_COUNT_CAP = 1000;
-/** Advisory lock class (with the tenant id) serialising changes that could remove the last Security user. */
-const SECURITY_USERS_LOCK = 727_002;
-
-export const SORT_COLUMNS = { login: 'lower(u.login)', name: 'lower(u.name)', email: 'lower(u.email)', type: 'u.user_type' } as const;
-export type UserSort = keyof typeof SORT_COLUMNS;
-
-export type UserStatus = 'active' | 'deactivated';
-
-export interface UserListQuery {
-  search?: string;
-  status?: UserStatus;
-  sort: UserSort;
-  dir: 'asc' | 'desc';
-  page: number;
-  pageSize: number;
-}
-
-export interface UserListRow {
-  id: number;
-  login: string;
-  name: string;
-  email: string | null;
-  user_type: string;
-  deactivated: boolean;
-  invitation_requested_at: string | null;
-  invitation_status: InvitationState | null;
-  invitation_expires_at: string | null;
-  invitation_error: string | null;
-}
+export type NewUser = { login: string; name: string; email: string | null; userType: string; passwordHash?: string | null };
 
 export interface UserRecord {
   id: number;
@@ -47,13 +18,25 @@ export interface UserRecord {
   role_ids: number[];
 }
 
-/** Queries on users. Every method takes the tenant first. */
+/** Advisory lock class (with the tenant id) serialising changes that could remove the last Security user. */
+const SECURITY_USERS_LOCK = 727_002;
+
+/** A user's name and address, for mail and the Create Account page. */
+export interface UserContact {
+  id: number;
+  login: string;
+  name: string;
+  email: string | null;
+  user_type: string;
+}
+
+/** Queries on users (app_user). Every method takes the tenant first; writes take the caller's transaction. */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly em: EntityManager) {}
 
   async findForLogin(
-    tenantId: number,
+    tenantId: TenantId,
     login: string,
   ): Promise<{ id: number; login: string; user_type: string; password_hash: string | null; deactivated: boolean } | undefined> {
     return sqlOne(
@@ -64,17 +47,22 @@ export class UsersRepository {
   }
 
   /** A successful login: the one before it becomes the previous login (My account shows it). */
-  async recordLogin(tenantId: number, id: number): Promise<void> {
+  async recordLogin(tenantId: TenantId, id: number): Promise<void> {
     await sql(this.em, 'update app_user set previous_login_at = last_login_at, last_login_at = now() where tenant_id = ? and id = ?', [tenantId, id]);
   }
 
   /** What My account shows besides the session user. */
-  async accountOf(tenantId: number, id: number): Promise<{ email: string | null; previous_login_at: Date | null; last_login_at: Date | null } | undefined> {
-    return sqlOne(this.em, 'select email, previous_login_at, last_login_at from app_user where tenant_id = ? and id = ?', [tenantId, id]);
+  async accountOf(tenantId: TenantId, id: number): Promise<{ email: string | null; previous_login_at: Date | null; last_login_at: Date | null } | undefined> {
+    const row = await sqlOne<{ email: string | null; previous_login_at: Date | null; last_login_at: Date | null }>(
+      this.em,
+      'select email, previous_login_at, last_login_at from app_user where tenant_id = ? and id = ?',
+      [tenantId, id],
+    );
+    return row && { ...row, previous_login_at: asDate(row.previous_login_at), last_login_at: asDate(row.last_login_at) };
   }
 
   /** Deactivates (true) or reactivates (false); undefined when the user was already so. */
-  async setDeactivated(tenantId: number, id: number, deactivated: boolean, em: EntityManager = this.em): Promise<{ id: number } | undefined> {
+  async setDeactivated(tenantId: TenantId, id: number, deactivated: boolean, em: EntityManager = this.em): Promise<{ id: number } | undefined> {
     return sqlOne(
       em,
       `update app_user set deactivated_at = ${deactivated ? 'now()' : 'null'}, version = version + 1, updated_at = now()
@@ -88,7 +76,7 @@ export class UsersRepository {
    * with the permission. Taken under a per-instance lock (until the transaction ends), so two
    * administrators removing each other at once cannot both pass the "not the last one" check.
    */
-  async countSecurityUsers(tenantId: number, em: EntityManager): Promise<number> {
+  async countSecurityUsers(tenantId: TenantId, em: EntityManager): Promise<number> {
     await sql(em, 'select pg_advisory_xact_lock(?, ?)', [SECURITY_USERS_LOCK, tenantId]);
     const row = await sqlOne<{ n: number }>(
       em,
@@ -102,7 +90,7 @@ export class UsersRepository {
   }
 
   /** The user a session stands for, with what their roles allow: one query per request. */
-  async findSessionUser(tenantId: number, id: number): Promise<SessionUser | undefined> {
+  async findSessionUser(tenantId: TenantId, id: number): Promise<SessionUser | undefined> {
     const row = await sqlOne<{ id: number; tenant_id: number; login: string; name: string; user_type: string; role_count: number; permissions: string[] }>(
       this.em,
       `select u.id, u.tenant_id, u.login, u.name, u.user_type,
@@ -119,7 +107,7 @@ export class UsersRepository {
     if (!row) return undefined;
     return {
       id: row.id,
-      tenantId: row.tenant_id,
+      tenantId: tenantIdFromDatabase(row.tenant_id),
       login: row.login,
       name: row.name,
       userType: row.user_type,
@@ -128,42 +116,8 @@ export class UsersRepository {
     };
   }
 
-  /** One page of the users navigator: plain rows, the latest invitation of each joined in the same query. */
-  async page(tenantId: number, query: UserListQuery): Promise<{ rows: UserListRow[]; total: number; more: boolean }> {
-    const params: unknown[] = [tenantId];
-    let where = 'u.tenant_id = ?';
-    if (query.search) {
-      const like = '%' + query.search.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-      where += ' and (lower(u.login) like ? or lower(u.name) like ? or lower(u.email) like ?)';
-      params.push(like, like, like);
-    }
-    if (query.status) where += ` and u.deactivated_at is ${query.status === 'deactivated' ? 'not null' : 'null'}`;
-    const order = `${SORT_COLUMNS[query.sort]} ${query.dir === 'desc' ? 'desc' : 'asc'}, u.id ${query.dir === 'desc' ? 'desc' : 'asc'}`;
-    // One round trip: the page as JSON and the count (a search counts at most SEARCH_COUNT_CAP + 1
-    // matches: the exact number of a broad search is not worth a scan).
-    const counted = query.search
-      ? `select count(*) from (select 1 from app_user u where ${where} limit ${SEARCH_COUNT_CAP + 1}) m`
-      : `select count(*) from app_user u where ${where}`;
-    const result = await sqlOne<{ total: number; rows: UserListRow[] }>(
-      this.em,
-      `select (${counted})::int as total, coalesce((select json_agg(p) from (
-         select u.id, u.login, u.name, u.email, u.user_type, u.deactivated_at is not null as deactivated, u.invitation_requested_at,
-                i.status as invitation_status, i.expires_at as invitation_expires_at, i.last_error as invitation_error
-         from app_user u
-         left join lateral (
-           select status, expires_at, last_error from invitation i
-           where i.tenant_id = u.tenant_id and i.user_id = u.id order by i.id desc limit 1
-         ) i on true
-         where ${where} order by ${order} limit ? offset ?) p), '[]') as rows`,
-      [...params, ...params, query.pageSize, (query.page - 1) * query.pageSize],
-    );
-    const { total, rows } = result!;
-    const more = !!query.search && total > SEARCH_COUNT_CAP;
-    return { rows, total: more ? SEARCH_COUNT_CAP : total, more };
-  }
-
-  async findById(tenantId: number, id: number): Promise<UserRecord | undefined> {
-    return sqlOne<UserRecord>(
+  async findById(tenantId: TenantId, id: number): Promise<UserRecord | undefined> {
+    const row = await sqlOne<UserRecord>(
       this.em,
       `select u.id, u.login, u.name, u.email, u.user_type, u.version, u.deactivated_at is not null as deactivated, u.invitation_requested_at,
               coalesce(array_agg(ur.role_id order by r.name) filter (where ur.role_id is not null), '{}') as role_ids
@@ -174,17 +128,123 @@ export class UsersRepository {
        group by u.id`,
       [tenantId, id],
     );
+    return row && { ...row, invitation_requested_at: asDate(row.invitation_requested_at) };
   }
 
-  async groupsOf(tenantId: number, userId: number): Promise<{ id: number; name: string }[]> {
-    return sql(
+  /** Users per instance (the command line's list). */
+  async countPerTenant(): Promise<Map<TenantId, number>> {
+    const rows = await sql<{ tenant_id: number; n: number }>(this.em, 'select tenant_id, count(*)::int as n from app_user group by tenant_id');
+    return new Map(rows.map((r) => [tenantIdFromDatabase(r.tenant_id), r.n]));
+  }
+
+  /** These users of the instance, by login (the members of a role or group). */
+  async listByIds(tenantId: TenantId, ids: number[]): Promise<{ id: number; login: string; name: string; user_type: string }[]> {
+    if (!ids.length) return [];
+    return sql(this.em, 'select id, login, name, user_type from app_user where tenant_id = ? and id = any(?::int[]) order by lower(login)', [
+      tenantId,
+      pgArray(ids),
+    ]);
+  }
+
+  /**
+   * The user a "Forgot password" request names by login or email (case-insensitive), if it may get
+   * a reset mail: able to log in and with an address. An email shared by several users names none.
+   */
+  async findForReset(tenantId: TenantId, loginOrEmail: string): Promise<UserContact | undefined> {
+    const rows = await sql<UserContact>(
       this.em,
-      'select g.id, g.name from group_member m join user_group g on g.id = m.group_id where m.tenant_id = ? and m.user_id = ? order by g.name',
-      [tenantId, userId],
+      `select id, login, name, email, user_type from app_user
+       where tenant_id = ? and (lower(login) = lower(?) or lower(email) = lower(?)) and email is not null
+         and user_type in ('Internal', 'External') and deactivated_at is null
+       limit 2`,
+      [tenantId, loginOrEmail, loginOrEmail],
     );
+    return rows.length === 1 ? rows[0] : rows.find((r) => r.login.toLowerCase() === loginOrEmail.toLowerCase());
   }
 
-  async setPassword(tenantId: number, id: number, passwordHash: string, em: EntityManager = this.em): Promise<void> {
+  async isDeactivated(tenantId: TenantId, id: number): Promise<boolean> {
+    return !!(await sqlOne(this.em, 'select 1 from app_user where tenant_id = ? and id = ? and deactivated_at is not null', [tenantId, id]));
+  }
+
+  async findContact(tenantId: TenantId, id: number): Promise<UserContact | undefined> {
+    return sqlOne<UserContact>(this.em, 'select id, login, name, email, user_type from app_user where tenant_id = ? and id = ?', [tenantId, id]);
+  }
+
+  async loginTaken(tenantId: TenantId, login: string, exceptId?: number): Promise<boolean> {
+    return !!(await sqlOne(this.em, 'select 1 from app_user where tenant_id = ? and lower(login) = lower(?) and id <> ?', [tenantId, login, exceptId ?? 0]));
+  }
+
+  /** Locks the user's row for the rest of the transaction. */
+  async lock(em: EntityManager, tenantId: TenantId, id: number): Promise<boolean> {
+    return !!(await sqlOne(em, 'select id from app_user where tenant_id = ? and id = ? for update', [tenantId, id]));
+  }
+
+  async insert(em: EntityManager, tenantId: TenantId, user: NewUser): Promise<number> {
+    return (await this.insertMany(em, tenantId, [user]))[0];
+  }
+
+  /** One statement for any number of users (Import users); their ids in the order given. */
+  async insertMany(em: EntityManager, tenantId: TenantId, users: NewUser[]): Promise<number[]> {
+    const json = users.map((u, n) => ({ n, login: u.login, name: u.name, email: u.email, user_type: u.userType, password_hash: u.passwordHash ?? null }));
+    const rows = await sql<{ id: number; n: number }>(
+      em,
+      `with x as (select * from jsonb_to_recordset(?::jsonb) as r(n int, login text, name text, email text, user_type text, password_hash text)),
+       ins as (insert into app_user (tenant_id, login, name, email, user_type, password_hash) select ?, login, name, email, user_type, password_hash from x order by n returning id, login)
+       select ins.id, x.n from ins join x on x.login = ins.login`,
+      [JSON.stringify(json), tenantId],
+    );
+    return rows.sort((a, b) => a.n - b.n).map((r) => r.id);
+  }
+
+  /** Undefined when the stored version is no longer `version` (someone else saved first). */
+  async update(
+    em: EntityManager,
+    tenantId: TenantId,
+    id: number,
+    version: number,
+    user: { login: string; name: string; email: string | null; userType: string },
+  ): Promise<number | undefined> {
+    const row = await sqlOne<{ id: number }>(
+      em,
+      `update app_user set login = ?, name = ?, email = ?, user_type = ?, version = version + 1, updated_at = now()
+       where tenant_id = ? and id = ? and version = ? returning id`,
+      [user.login, user.name, user.email, user.userType, tenantId, id, version],
+    );
+    return row?.id;
+  }
+
+  /** Sets the password and turns each type of `types` into the type it maps to. */
+  async activate(
+    em: EntityManager,
+    tenantId: TenantId,
+    id: number,
+    passwordHash: string,
+    types: [string, string][],
+  ): Promise<{ login: string; user_type: string }> {
+    const cases = types.map(() => 'when ? then ?').join(' ');
+    const row = await sqlOne<{ login: string; user_type: string }>(
+      em,
+      `update app_user set password_hash = ?, user_type = case user_type ${cases} else user_type end,
+              invitation_requested_at = null, version = version + 1, updated_at = now()
+       where tenant_id = ? and id = ? returning login, user_type`,
+      [passwordHash, ...types.flat(), tenantId, id],
+    );
+    return row!;
+  }
+
+  /** The person asked for a new invitation from a dead link. */
+  async markInvitationRequested(em: EntityManager, tenantId: TenantId, id: number): Promise<void> {
+    await sql(em, 'update app_user set invitation_requested_at = now() where tenant_id = ? and id = ?', [tenantId, id]);
+  }
+
+  async clearInvitationRequested(em: EntityManager, tenantId: TenantId, ids: number[]): Promise<void> {
+    await sql(em, 'update app_user set invitation_requested_at = null where tenant_id = ? and id = any(?::int[]) and invitation_requested_at is not null', [
+      tenantId,
+      pgArray(ids),
+    ]);
+  }
+
+  async setPassword(tenantId: TenantId, id: number, passwordHash: string, em: EntityManager = this.em): Promise<void> {
     await sql(em, 'update app_user set password_hash = ?, updated_at = now() where tenant_id = ? and id = ?', [passwordHash, tenantId, id]);
   }
 }

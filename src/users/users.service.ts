@@ -1,12 +1,14 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { orNotFound } from '../common/decorators.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
-import type { SessionUser } from '../common/request-context.js';
+import type { SessionUser } from './session-user.js';
 import type { FieldErrors } from '../common/validate-form.js';
-import { pgArray, sql, sqlOne } from '../database/sql.js';
 import { RolesRepository } from '../roles/roles.repository.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
 import type { UserFormDto } from './dto/user-form.dto.js';
-import { UsersRepository, type UserRecord } from './users.repository.js';
+import { ACCEPTED_TYPES } from './user-type.js';
+import { UsersRepository, type UserContact, type UserRecord } from './users.repository.js';
 
 export const STALE_FORM_MESSAGE =
   'Someone else saved this user after you opened the form. Your changes were not saved: reload the user to see theirs, then make yours again.';
@@ -29,17 +31,15 @@ export class UsersService {
     private readonly audit: AuditService,
   ) {}
 
-  async get(tenantId: number, id: number): Promise<UserRecord> {
-    const user = await this.users.findById(tenantId, id);
-    if (!user) throw new NotFoundException();
-    return user;
+  async get(tenantId: TenantId, id: number): Promise<UserRecord> {
+    return orNotFound(await this.users.findById(tenantId, id));
   }
 
   /**
    * Saves a new user (`before` undefined) or changes the one the form was opened on (`before`, as
    * the caller loaded it). Nothing is written unless everything is valid.
    */
-  async save(tenantId: number, actor: SessionUser, before: UserRecord | undefined, form: UserFormDto, ip: string): Promise<SaveResult> {
+  async save(tenantId: TenantId, actor: SessionUser, before: UserRecord | undefined, form: UserFormDto, ip: string): Promise<SaveResult> {
     const { roleIds, errors } = await this.checkRoles(tenantId, form.roles);
     const email = form.email || null;
     if (await this.loginTaken(tenantId, form.login, before?.id)) errors.login = 'This login is already used by another user of this instance.';
@@ -49,7 +49,7 @@ export class UsersService {
       const savedId = await this.em.transactional(async (em) => {
         const userId = before ? await this.update(em, tenantId, before, form, email) : await this.insert(em, tenantId, form, email);
         if (userId === undefined) return undefined;
-        await this.replaceRoles(em, tenantId, userId, roleIds);
+        await this.roles.setRolesOf(em, tenantId, userId, roleIds);
         if (before && (await this.users.countSecurityUsers(tenantId, em)) === 0) throw new LastSecurityUserError();
         await this.auditChanges(em, tenantId, actor, userId, before, form, roleIds, ip);
         return userId;
@@ -65,7 +65,7 @@ export class UsersService {
   }
 
   /** A user changed their own password (My account): stored and audited together. */
-  async changePassword(tenantId: number, actor: SessionUser, passwordHash: string, ip: string): Promise<void> {
+  async changePassword(tenantId: TenantId, actor: SessionUser, passwordHash: string, ip: string): Promise<void> {
     await this.em.transactional(async (em) => {
       await this.users.setPassword(tenantId, actor.id, passwordHash, em);
       await this.audit.record(
@@ -75,43 +75,19 @@ export class UsersService {
     });
   }
 
-  private async insert(em: EntityManager, tenantId: number, form: UserFormDto, email: string | null): Promise<number> {
-    const row = await sqlOne<{ id: number }>(em, 'insert into app_user (tenant_id, login, name, email, user_type) values (?, ?, ?, ?, ?) returning id', [
-      tenantId,
-      form.login,
-      form.name,
-      email,
-      form.userType,
-    ]);
-    return row!.id;
+  private async insert(em: EntityManager, tenantId: TenantId, form: UserFormDto, email: string | null): Promise<number> {
+    return this.users.insert(em, tenantId, { login: form.login, name: form.name, email, userType: form.userType });
   }
 
   /** Refused (undefined) when the form was opened on an older version than the one stored. */
-  private async update(em: EntityManager, tenantId: number, before: UserRecord, form: UserFormDto, email: string | null): Promise<number | undefined> {
+  private async update(em: EntityManager, tenantId: TenantId, before: UserRecord, form: UserFormDto, email: string | null): Promise<number | undefined> {
     if (form.version !== before.version) return undefined;
-    const row = await sqlOne<{ id: number }>(
-      em,
-      `update app_user set login = ?, name = ?, email = ?, user_type = ?, version = version + 1, updated_at = now()
-       where tenant_id = ? and id = ? and version = ? returning id`,
-      [form.login, form.name, email, form.userType, tenantId, before.id, before.version],
-    );
-    return row?.id;
-  }
-
-  private async replaceRoles(em: EntityManager, tenantId: number, userId: number, roleIds: number[]): Promise<void> {
-    await sql(em, 'delete from user_role where tenant_id = ? and user_id = ? and not (role_id = any(?::int[]))', [tenantId, userId, pgArray(roleIds)]);
-    if (roleIds.length) {
-      await sql(em, 'insert into user_role (tenant_id, user_id, role_id) select ?, ?, unnest(?::int[]) on conflict do nothing', [
-        tenantId,
-        userId,
-        pgArray(roleIds),
-      ]);
-    }
+    return this.users.update(em, tenantId, before.id, before.version, { login: form.login, name: form.name, email, userType: form.userType });
   }
 
   private async auditChanges(
     em: EntityManager,
-    tenantId: number,
+    tenantId: TenantId,
     actor: SessionUser,
     userId: number,
     before: UserRecord | undefined,
@@ -137,7 +113,7 @@ export class UsersService {
   }
 
   /** Role lines: empty lines are ignored; unknown ids (or another instance's) and duplicates get a message on their line. */
-  private async checkRoles(tenantId: number, lines: string[]): Promise<{ roleIds: number[]; errors: FieldErrors }> {
+  private async checkRoles(tenantId: TenantId, lines: string[]): Promise<{ roleIds: number[]; errors: FieldErrors }> {
     const errors: FieldErrors = {};
     const ids = lines.map((l) => (/^\d{1,9}$/.test(l) ? Number(l) : l === '' ? 0 : -1));
     const known = await this.roles.namesOf(
@@ -154,7 +130,44 @@ export class UsersService {
     return { roleIds: [...seen].filter((r) => known.has(r)), errors };
   }
 
-  private async loginTaken(tenantId: number, login: string, exceptId?: number): Promise<boolean> {
-    return !!(await sqlOne(this.em, 'select 1 from app_user where tenant_id = ? and lower(login) = lower(?) and id <> ?', [tenantId, login, exceptId ?? 0]));
+  private async loginTaken(tenantId: TenantId, login: string, exceptId?: number): Promise<boolean> {
+    return this.users.loginTaken(tenantId, login, exceptId);
+  }
+
+  // ---- for the features that build on users (invitations, instances) ----
+
+  listByIds(tenantId: TenantId, ids: number[]): Promise<{ id: number; login: string; name: string; user_type: string }[]> {
+    return this.users.listByIds(tenantId, ids);
+  }
+
+  async contact(tenantId: TenantId, id: number): Promise<UserContact | undefined> {
+    return this.users.findContact(tenantId, id);
+  }
+
+  /** Locks the user's row for the rest of the caller's transaction; false when there is no such user. */
+  lock(em: EntityManager, tenantId: TenantId, id: number): Promise<boolean> {
+    return this.users.lock(em, tenantId, id);
+  }
+
+  /** Sets the password and turns an invitation type into the type that can log in. */
+  activate(em: EntityManager, tenantId: TenantId, id: number, passwordHash: string): Promise<{ login: string; user_type: string }> {
+    return this.users.activate(em, tenantId, id, passwordHash, ACCEPTED_TYPES);
+  }
+
+  /** A user made by the system (an instance's first administrator), in the caller's transaction. */
+  createInternal(em: EntityManager, tenantId: TenantId, user: { login: string; name: string; email: string; passwordHash: string }): Promise<number> {
+    return this.users.insert(em, tenantId, { ...user, userType: 'Internal' });
+  }
+
+  countPerTenant(): Promise<Map<TenantId, number>> {
+    return this.users.countPerTenant();
+  }
+
+  markInvitationRequested(em: EntityManager, tenantId: TenantId, id: number): Promise<void> {
+    return this.users.markInvitationRequested(em, tenantId, id);
+  }
+
+  clearInvitationRequested(em: EntityManager, tenantId: TenantId, ids: number[]): Promise<void> {
+    return this.users.clearInvitationRequested(em, tenantId, ids);
   }
 }

@@ -128,10 +128,10 @@ describe('Users: seed steps 1 to 5 in a browser', () => {
         password: userType.startsWith('Invitation') ? null : undefined,
       });
       if (!state) continue;
-      // States are written directly (no mail is involved); failed retries are pushed out of the worker's reach.
+      // States are written directly (no mail is involved: no outbox row, so the worker never touches them).
       await db.query(
-        `insert into invitation (tenant_id, user_id, status, expires_at, last_error, next_attempt_at, sent_at, accepted_at, revoked_at, sent_by_id)
-         values ($1, $2, $3, $4, $5, now() + interval '7 days', $6, $7, $8, (select id from app_user where tenant_id = $1 and login = 'admin'))`,
+        `insert into invitation (tenant_id, user_id, status, expires_at, last_error, sent_at, accepted_at, revoked_at, sent_by_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, (select id from app_user where tenant_id = $1 and login = 'admin'))`,
         [
           w.tenant.id,
           u.id,

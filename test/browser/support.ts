@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { SIGNUP_PATH } from '../../src/invitations/invitation-delivery.worker.js';
-import { hashInvitationToken, newInvitationToken } from '../../src/invitations/invitation-token.js';
+import { SIGNUP_PATH } from '../../src/invitations/invitation-mail.composer.js';
+import { hashLinkToken, newLinkToken } from '../../src/links/link-token.js';
 import { tenantFactory, type TestTenant } from '../support/factories.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -80,11 +80,14 @@ export async function newPage(
  * Create Account page.
  */
 export async function openInvitation(world: BrowserWorld, userId: number): Promise<string> {
-  const token = newInvitationToken();
+  const token = newLinkToken();
   await world.t.db.query(
-    `insert into invitation (tenant_id, user_id, status, token_hash, expires_at, sent_at, next_attempt_at)
-     values ($1, $2, 'sent', $3, now() + interval '72 hours', now(), now() + interval '7 days')`,
-    [world.tenant.id, userId, hashInvitationToken(token)],
+    `insert into invitation (tenant_id, user_id, status, expires_at, sent_at) values ($1, $2, 'sent', now() + interval '72 hours', now())`,
+    [world.tenant.id, userId],
+  );
+  await world.t.db.query(
+    `insert into one_time_link (tenant_id, purpose, subject_id, token_hash, expires_at) values ($1, 'invitation', $2, $3, now() + interval '72 hours')`,
+    [world.tenant.id, userId, hashLinkToken(token)],
   );
   return `${SIGNUP_PATH}/${token}`;
 }

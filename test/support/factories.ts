@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { hashPassword } from '../../src/auth/password-hasher.js';
-import { InstancesService } from '../../src/tenancy/instances.service.js';
+import { hashPassword } from '../../src/users/password-hasher.js';
+import { InstancesService } from '../../src/instances/instances.service.js';
+import type { TenantId } from '../../src/tenancy/tenant-id.js';
 import type { TestApp } from './test-app.js';
 
 let counter = 0;
@@ -10,7 +11,7 @@ export function unique(prefix: string): string {
 }
 
 export interface TestTenant {
-  id: number;
+  id: TenantId;
   name: string;
   host: string;
   admin: { login: string; password: string };

@@ -13,11 +13,17 @@ export class TestSmtp {
   private waiters: (() => void)[] = [];
   private held?: { gate: Promise<void>; arrived: () => void };
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly beforeAccept?: (mail: ParsedMail) => Promise<void>,
+  ) {}
 
-  /** A server on a free port; `listen: false` only reserves the port (the server is "down"). */
-  static async start(options: { listen?: boolean } = {}): Promise<TestSmtp> {
-    const smtp = new TestSmtp(await freePort());
+  /**
+   * A server on a free port; `listen: false` only reserves the port (the server is "down").
+   * `beforeAccept` runs on each message before the server answers 250 (the sender still waits).
+   */
+  static async start(options: { listen?: boolean; beforeAccept?: (mail: ParsedMail) => Promise<void> } = {}): Promise<TestSmtp> {
+    const smtp = new TestSmtp(await freePort(), options.beforeAccept);
     if (options.listen !== false) await smtp.listen();
     return smtp;
   }
@@ -44,6 +50,7 @@ export class TestSmtp {
               this.held.arrived();
               await this.held.gate;
             }
+            await this.beforeAccept?.(mail);
             this.messages.push(mail);
             callback();
             for (const wake of this.waiters.splice(0)) wake();

@@ -1,23 +1,10 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { NewPasswordDto } from '../../users/dto/new-password.dto.js';
 
-/** My account > Change password. Anything but strings (arrays, objects) is refused by validation. */
-export class ChangePasswordDto {
-  @IsOptional()
-  @IsString()
-  _csrf?: string;
-
+/** My account > Change password: the current password, and the new one twice. */
+export class ChangePasswordDto extends NewPasswordDto {
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   currentPassword?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  password?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  confirmPassword?: string;
 }

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches } from 'class-validator';
+import { NewPasswordDto } from '../../users/dto/new-password.dto.js';
 
 /** A form that carries nothing but its CSRF token (send, revoke, request a new invitation). */
 export class CsrfOnlyDto {
@@ -18,14 +19,4 @@ export class BulkInvitationDto extends CsrfOnlyDto {
 }
 
 /** The Create Account form. Login, name, e-mail and roles come from the invitation, never from the form (extra fields are refused). */
-export class SignupDto extends CsrfOnlyDto {
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  password?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  confirmPassword?: string;
-}
+export class SignupDto extends NewPasswordDto {}

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { sql, sqlOne } from '../../database/sql.js';
+import { asDate, sql, sqlOne } from '../../database/sql.js';
+import { tenantIdFromDatabase, type TenantId } from '../../tenancy/tenant-id.js';
 import type { ImportRow } from './import-rows.js';
 
 /** staging: the upload is being read; ready: previewed; queued/running: importing; done; failed. */
 export type ImportJobStatus = 'staging' | 'ready' | 'queued' | 'running' | 'done' | 'failed';
 
 export interface ImportJobRow {
-  tenant_id: number;
+  tenant_id: TenantId;
   id: number;
   status: ImportJobStatus;
   file_name: string;
@@ -48,7 +49,7 @@ const JOB_SELECT = `select j.tenant_id, j.id, j.status, j.file_name, j.total_row
 export class ImportJobsRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async create(tenantId: number, fileName: string, createdById: number): Promise<number> {
+  async create(tenantId: TenantId, fileName: string, createdById: number): Promise<number> {
     const row = await sqlOne<{ id: number }>(
       this.em,
       `insert into import_job (tenant_id, status, file_name, created_by_id) values (?, 'staging', ?, ?) returning id`,
@@ -58,7 +59,7 @@ export class ImportJobsRepository {
   }
 
   /** One statement per batch of rows. */
-  async stage(tenantId: number, jobId: number, rows: ImportRow[]): Promise<void> {
+  async stage(tenantId: TenantId, jobId: number, rows: ImportRow[]): Promise<void> {
     const json = rows.map((r) => ({
       line: r.line,
       login: r.login,
@@ -78,7 +79,7 @@ export class ImportJobsRepository {
     );
   }
 
-  async staged(tenantId: number, jobId: number, total: number, bad: number): Promise<void> {
+  async staged(tenantId: TenantId, jobId: number, total: number, bad: number): Promise<void> {
     await sql(this.em, `update import_job set status = 'ready', total_rows = ?, bad_rows = ? where tenant_id = ? and id = ? and status = 'staging'`, [
       total,
       bad,
@@ -87,12 +88,13 @@ export class ImportJobsRepository {
     ]);
   }
 
-  async remove(tenantId: number, jobId: number): Promise<void> {
+  async remove(tenantId: TenantId, jobId: number): Promise<void> {
     await sql(this.em, 'delete from import_job where tenant_id = ? and id = ?', [tenantId, jobId]);
   }
 
-  async find(tenantId: number, jobId: number): Promise<ImportJobRow | undefined> {
-    return sqlOne<ImportJobRow>(this.em, `${JOB_SELECT} where j.tenant_id = ? and j.id = ?`, [tenantId, jobId]);
+  async find(tenantId: TenantId, jobId: number): Promise<ImportJobRow | undefined> {
+    const row = await sqlOne<ImportJobRow>(this.em, `${JOB_SELECT} where j.tenant_id = ? and j.id = ?`, [tenantId, jobId]);
+    return row && { ...row, created_at: asDate(row.created_at)!, finished_at: asDate(row.finished_at) };
   }
 
   /** Rows in file order after `afterLine`: good ones, bad ones, created ones, or all. */
@@ -127,7 +129,7 @@ export class ImportJobsRepository {
   }
 
   /** Ready and clean: queued for the background import. False when it was not (bad rows, already started). */
-  async queue(tenantId: number, jobId: number, sendInvitations: boolean): Promise<boolean> {
+  async queue(tenantId: TenantId, jobId: number, sendInvitations: boolean): Promise<boolean> {
     const rows = await sql(
       this.em,
       `update import_job set status = 'queued', send_invitations = ?, queued_at = now() where tenant_id = ? and id = ? and status = 'ready' and bad_rows = 0 returning id`,
@@ -154,11 +156,11 @@ export class ImportJobsRepository {
        returning j.tenant_id, j.id`,
       [leaseSeconds, MAX_ATTEMPTS],
     );
-    return claimed && this.find(claimed.tenant_id, claimed.id);
+    return claimed && this.find(tenantIdFromDatabase(claimed.tenant_id), claimed.id);
   }
 
   /** Progress, seen by every process while the import's transaction is still open; also renews the lease. */
-  async progress(tenantId: number, jobId: number, attempts: number, done: number, leaseSeconds: number): Promise<void> {
+  async progress(tenantId: TenantId, jobId: number, attempts: number, done: number, leaseSeconds: number): Promise<void> {
     await sql(
       this.em.fork(),
       `update import_job set done_rows = ?, locked_until = now() + make_interval(secs => ?) where tenant_id = ? and id = ? and attempts = ? and status = 'running'`,
@@ -166,7 +168,7 @@ export class ImportJobsRepository {
     );
   }
 
-  async setUserIds(em: EntityManager, tenantId: number, jobId: number, ids: { line: number; id: number }[]): Promise<void> {
+  async setUserIds(em: EntityManager, tenantId: TenantId, jobId: number, ids: { line: number; id: number }[]): Promise<void> {
     await sql(
       em,
       `update import_row r set user_id = x.id from jsonb_to_recordset(?::jsonb) as x(line int, id int)
@@ -176,7 +178,7 @@ export class ImportJobsRepository {
   }
 
   /** In the import's transaction: done exactly when the users are there. */
-  async finish(em: EntityManager, tenantId: number, jobId: number, attempts: number, created: number, invitations: number): Promise<boolean> {
+  async finish(em: EntityManager, tenantId: TenantId, jobId: number, attempts: number, created: number, invitations: number): Promise<boolean> {
     const rows = await sql(
       em,
       `update import_job set status = 'done', done_rows = ?, created_count = ?, invitations_queued = ?, finished_at = now(), locked_until = null
@@ -187,7 +189,7 @@ export class ImportJobsRepository {
   }
 
   /** Nothing was imported: why, and the rows that were refused at import time. */
-  async fail(tenantId: number, jobId: number, attempts: number, error: string, badRows: { line: number; error: string }[] = []): Promise<void> {
+  async fail(tenantId: TenantId, jobId: number, attempts: number, error: string, badRows: { line: number; error: string }[] = []): Promise<void> {
     await this.em.transactional(async (em) => {
       if (badRows.length) {
         await sql(

@@ -3,10 +3,10 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../../audit/audit.service.js';
 import { DatabaseStatus } from '../../database/database-status.js';
 import { InvitationsService } from '../../invitations/invitations.service.js';
-import { RoleGrantsRepository } from '../../roles/role-grants.repository.js';
 import { RolesRepository } from '../../roles/roles.repository.js';
 import { isInvitationType } from '../../users/user-type.js';
 import { UsersBulkRepository } from '../../users/users-bulk.repository.js';
+import { UsersRepository } from '../../users/users.repository.js';
 import { ImportJobsRepository, type ImportJobRow } from './import-jobs.repository.js';
 
 const CHUNK = 2000;
@@ -40,8 +40,8 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly em: EntityManager,
     private readonly jobs: ImportJobsRepository,
     private readonly users: UsersBulkRepository,
+    private readonly userRows: UsersRepository,
     private readonly roles: RolesRepository,
-    private readonly grants: RoleGrantsRepository,
     private readonly invitations: InvitationsService,
     private readonly audit: AuditService,
     private readonly database: DatabaseStatus,
@@ -110,7 +110,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private async importAll(em: EntityManager, job: ImportJobRow): Promise<number> {
     const tenantId = job.tenant_id;
     const roleIds = new Map((await this.roles.options(tenantId)).map((r) => [r.name.toLowerCase(), r.id]));
-    const invitees: { id: number; role_names: string[] }[] = [];
+    const invitees: { id: number; email: string; role_names: string[] }[] = [];
     let created = 0;
     for (let after = 0; ;) {
       const rows = await this.jobs.rows(tenantId, job.id, 'all', after, CHUNK, em);
@@ -129,14 +129,14 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
         return gone === undefined ? [] : [{ line: r.line, error: `Unknown role "${gone}".` }];
       });
       if (refused.length) throw new Refused(refused);
-      const ids = await this.users.insertMany(
+      const ids = await this.userRows.insertMany(
         em,
         tenantId,
         rows.map((r) => ({ login: r.login, name: r.name, email: r.email || null, userType: r.user_type })),
       );
       // Statistics that know the table's new size, so the foreign-key checks of the rows to come use its index.
       if (created === 0) await this.users.refreshStatistics(em);
-      await this.grants.grantMany(
+      await this.roles.grantMany(
         em,
         tenantId,
         rows.map((r, i) => ({ userId: ids[i], roleIds: r.roles.map((name) => roleIds.get(name.toLowerCase())!) })),
@@ -148,7 +148,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
         rows.map((r, i) => ({ line: r.line, id: ids[i] })),
       );
       rows.forEach((r, i) => {
-        if (job.send_invitations && isInvitationType(r.user_type) && r.email) invitees.push({ id: ids[i], role_names: r.roles });
+        if (job.send_invitations && isInvitationType(r.user_type) && r.email) invitees.push({ id: ids[i], email: r.email, role_names: r.roles });
       });
       created += rows.length;
       await this.jobs.progress(tenantId, job.id, job.attempts, created, LEASE_SECONDS);

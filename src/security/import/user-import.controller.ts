@@ -2,9 +2,10 @@ import { BadRequestException, Body, Controller, Get, HttpCode, Post, Render, Req
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
 import type { Request, Response } from 'express';
-import { CurrentTenant, CurrentUser, RequirePermission } from '../../common/decorators.js';
+import { RequirePermission } from '../../roles/require-permission.decorator.js';
+import { CurrentTenant } from '../../tenancy/current-tenant.decorator.js';
+import { Admin, type AdminRequest } from '../admin-request.decorator.js';
 import { IdParam } from '../../common/id-param.js';
-import type { SessionUser } from '../../common/request-context.js';
 import type { Tenant } from '../../tenancy/tenant.entity.js';
 import { withUpload } from './csv-upload.js';
 import { IMPORT_COLUMNS, ImportFileError, MAX_IMPORT_ROWS } from './import-rows.js';
@@ -38,9 +39,9 @@ export class UserImportController {
 
   /** The upload: read as it streams, staged as a job, then the preview (its own page, bookmarkable). */
   @Post()
-  async upload(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Req() req: Request, @Res() res: Response) {
+  async upload(@Admin() admin: AdminRequest, @Req() req: Request, @Res() res: Response) {
     try {
-      const jobId = await withUpload(req, (upload) => this.imports.stage(tenant.id, me.id, upload.fileName, upload.bytes));
+      const jobId = await withUpload(req, (upload) => this.imports.stage(admin.tenantId, admin.me.id, upload.fileName, upload.bytes));
       res.redirect(303, `/security/users/import/${jobId}`);
     } catch (err) {
       if (!(err instanceof ImportFileError)) throw err;

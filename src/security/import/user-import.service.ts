@@ -1,3 +1,4 @@
+import type { TenantId } from '../../tenancy/tenant-id.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { RolesRepository } from '../../roles/roles.repository.js';
 import { UsersBulkRepository } from '../../users/users-bulk.repository.js';
@@ -25,7 +26,7 @@ export class UserImportService {
    * rows before it, and against the logins the instance has; every row is staged with its reason.
    * A problem with the file as a whole (ImportFileError) leaves nothing behind.
    */
-  async stage(tenantId: number, actorId: number, fileName: string, source: AsyncIterable<Buffer>): Promise<number> {
+  async stage(tenantId: TenantId, actorId: number, fileName: string, source: AsyncIterable<Buffer>): Promise<number> {
     const roleNames = new Map((await this.roles.options(tenantId)).map((r) => [r.name.toLowerCase(), r.name]));
     const jobId = await this.jobs.create(tenantId, fileName.slice(0, 255) || 'upload.csv', actorId);
     let total = 0;
@@ -51,14 +52,14 @@ export class UserImportService {
     return jobId;
   }
 
-  async job(tenantId: number, jobId: number): Promise<ImportJobRow> {
+  async job(tenantId: TenantId, jobId: number): Promise<ImportJobRow> {
     const job = await this.jobs.find(tenantId, jobId);
     if (!job || job.status === 'staging') throw new NotFoundException();
     return job;
   }
 
   /** What the job's page lists: the first good rows before the import, the bad rows, or what was created. */
-  async rows(tenantId: number, job: ImportJobRow): Promise<{ preview: StagedRow[]; bad: StagedRow[]; created: StagedRow[] }> {
+  async rows(tenantId: TenantId, job: ImportJobRow): Promise<{ preview: StagedRow[]; bad: StagedRow[]; created: StagedRow[] }> {
     const none: StagedRow[] = [];
     const [preview, bad, created] = await Promise.all([
       job.status === 'ready' && job.bad_rows === 0 ? this.jobs.rows(tenantId, job.id, 'good', 0, PREVIEW_ROWS) : none,
@@ -69,7 +70,7 @@ export class UserImportService {
   }
 
   /** Starts the import of a clean, previewed file; false when it cannot start (bad rows, already started). */
-  async start(tenantId: number, jobId: number, sendInvitations: boolean): Promise<boolean> {
+  async start(tenantId: TenantId, jobId: number, sendInvitations: boolean): Promise<boolean> {
     const queued = await this.jobs.queue(tenantId, jobId, sendInvitations);
     if (queued) this.runner.kick();
     return queued;

@@ -1,0 +1,98 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
+import { formatDate } from '../common/views.js';
+import { AppConfig } from '../config/app-config.js';
+import { LinksService } from '../links/links.service.js';
+import { MailComposers, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
+import { mailTemplate } from '../mail/mail-layout.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
+import { TenantsService } from '../tenancy/tenants.service.js';
+import { canLogIn } from '../users/user-type.js';
+import { UsersRepository } from '../users/users.repository.js';
+
+export const PASSWORD_RESET_KIND = 'password_reset';
+export const PASSWORD_RESET_LINK = 'password_reset';
+export const RESET_PATH = '/password/reset';
+
+const render = mailTemplate<{ name: string; login: string; instanceName: string; instanceHost: string; link: string; expiresAt: string }>('password-reset');
+
+type Sent = { tenantId: TenantId; userId: number };
+
+/**
+ * The "Reset your password" mail (outbox kind `password_reset`, ref = the user). The link is made
+ * when the mail goes out and its hash committed before SMTP sees the mail, so it works as soon as
+ * the mail can arrive; only its hash is kept. A user who can no longer log in by then gets nothing.
+ */
+@Injectable()
+export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
+  readonly kind = PASSWORD_RESET_KIND;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UsersRepository,
+    private readonly links: LinksService,
+    private readonly tenants: TenantsService,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly composers: MailComposers,
+  ) {}
+
+  onModuleInit(): void {
+    this.composers.register(this);
+  }
+
+  async compose(jobs: OutboxJob[]): Promise<Composed<Sent>[]> {
+    return Promise.all(jobs.map((job) => this.composeOne(job)));
+  }
+
+  private async composeOne(job: OutboxJob): Promise<ComposedMail<Sent> | undefined> {
+    const tenantId = job.tenantId!;
+    const [user, tenant] = await Promise.all([this.users.findContact(tenantId, job.refId!), this.tenants.findById(tenantId)]);
+    if (!user || !tenant || !user.email || !canLogIn(user.user_type) || (await this.users.isDeactivated(tenantId, user.id))) return undefined;
+    const expiresAt = new Date(this.clock.now().getTime() + this.config.passwordResetTtlMinutes * 60_000);
+    const made = await this.links.issue(this.em, tenantId, PASSWORD_RESET_LINK, user.id, expiresAt);
+    const link = `${this.config.tenantOrigin(tenant.name)}${RESET_PATH}/${made.token}`;
+    const host = this.config.tenantHost(tenant.name);
+    const content = render((m) => `Reset your password for ${m.instanceHost}`, {
+      name: user.name,
+      login: user.login,
+      instanceName: tenant.displayName,
+      instanceHost: host,
+      link,
+      expiresAt: formatDate(expiresAt),
+    });
+    return { to: user.email, ...content, devNote: `Reset password link for ${user.login}: ${link}`, context: { tenantId, userId: user.id } };
+  }
+
+  async sent(items: { job: OutboxJob; mail: ComposedMail<Sent> }[], em: EntityManager): Promise<void> {
+    await this.audit.recordMany(
+      items.map(({ job, mail }) => ({
+        tenantId: mail.context.tenantId,
+        event: 'password_reset_mail_delivered',
+        target: { type: 'user', id: mail.context.userId },
+        details: { email: mail.to, attempts: job.attempts },
+      })),
+      em,
+    );
+  }
+
+  /** Audited on the first failure and when giving up, not on every retry. */
+  async failed(job: OutboxJob, { reason, giveUp }: { reason: string; giveUp: boolean }, em: EntityManager): Promise<void> {
+    if (job.attempts !== 1 && !giveUp) return;
+    await this.audit.record(
+      {
+        tenantId: job.tenantId!,
+        event: 'password_reset_mail_failed',
+        target: { type: 'user', id: job.refId! },
+        details: { reason, attempts: job.attempts, gaveUp: giveUp },
+      },
+      em,
+    );
+  }
+
+  /** Given back unsent at shutdown: another process sends it (with a link of its own). */
+  async released(): Promise<void> {}
+}

@@ -1,0 +1,244 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { DatabaseStatus } from '../database/database-status.js';
+import { MailComposers, Undeliverable, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from './mail-composer.js';
+import { SMTP_CONNECTIONS } from './mail-options.js';
+import { MailService, smtpReason } from './mail.service.js';
+import { OutboxRepository } from './outbox.repository.js';
+
+export const MAX_ATTEMPTS = 20;
+const BATCH = 20;
+const MAX_BACKOFF_MS = 15 * 60_000;
+
+type Accepted = { job: OutboxJob; mail: ComposedMail; composer: MailComposer; settle: (err?: unknown) => void };
+
+/**
+ * Delivers the outbox: polls every MAIL_POLL_MS (and right after an enqueue commits), claims due
+ * rows, has their composers build the batch, sends four at a time, and records what SMTP accepted
+ * with the composer in one transaction (mails accepted while one is being recorded go in the next,
+ * so a busy queue costs few commits). Failures are retried with exponential backoff (first retry
+ * after five polls, at most every 15 minutes), up to MAX_ATTEMPTS; the reason stays on the row.
+ *
+ * At most once in normal operation: a claim is atomic and fenced by its attempt number. A crash
+ * between SMTP accepting a mail and the commit leaves the row 'sending'; after the lease another
+ * process composes and sends it again. A database outage is no such crash: the worker keeps polling
+ * quietly, and the result of a mail already handed to SMTP is written once the database is back.
+ */
+@Injectable()
+export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('MailOutbox');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+  private again = false;
+  private accepted: Accepted[] = [];
+  private recordings = 0;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly repo: OutboxRepository,
+    private readonly composers: MailComposers,
+    private readonly mail: MailService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly database: DatabaseStatus,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  /** Lets the batch in flight finish (unsent claimed rows are given back), then stops polling. */
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Look for work now (called after an enqueue commits). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.runOnce()
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        if (!this.database.report(err)) this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .finally(() => {
+        this.running = undefined;
+        const again = this.again;
+        this.again = false;
+        if (!this.stopped) this.schedule(again ? 0 : this.config.mailPollMs);
+      });
+  }
+
+  /** Claims and delivers one batch, a few mails at a time; returns how many went out. */
+  async runOnce(): Promise<number> {
+    const jobs = await this.repo.claimDue(this.em.fork(), BATCH, MAX_ATTEMPTS, this.config.mailLeaseSeconds);
+    // A full batch means more are likely due: claim the next one at once, not after MAIL_POLL_MS.
+    if (jobs.length === BATCH) this.again = true;
+    // Rows not reached within half the lease go back to the queue before another process may take them.
+    const giveBackAt = Date.now() + (this.config.mailLeaseSeconds * 1000) / 2;
+    const composed = await this.composeAll(jobs);
+    const giveBack: OutboxJob[] = [];
+    let next = 0;
+    let sent = 0;
+    // A lane records a mail SMTP accepted before it sends the next: at most one per lane is ever
+    // sent but not recorded (what a crash can make another process send again).
+    const lane = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        if (this.stopped || Date.now() > giveBackAt) giveBack.push(job);
+        else if (await this.deliver(job, composed.get(job.id))) sent++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SMTP_CONNECTIONS, jobs.length) }, lane));
+    if (giveBack.length) await this.giveBack(giveBack);
+    return sent;
+  }
+
+  /** Each kind's composer builds its jobs in one go; a composer that fails fails its jobs (they are retried). */
+  private async composeAll(jobs: OutboxJob[]): Promise<Map<number, Composed<unknown> | Error>> {
+    const out = new Map<number, Composed<unknown> | Error>();
+    for (const kind of new Set(jobs.map((j) => j.kind))) {
+      const group = jobs.filter((j) => j.kind === kind);
+      const composer = this.composers.get(kind);
+      try {
+        if (!composer) throw new Undeliverable(`No composer for mail of kind "${kind}".`);
+        (await composer.compose(group)).forEach((result, i) => out.set(group[i].id, result));
+      } catch (err) {
+        for (const job of group) out.set(job.id, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return out;
+  }
+
+  /** Sends one mail and, when SMTP accepted it, records that; true when it went out. */
+  private async deliver(job: OutboxJob, composed: Composed<unknown> | Error): Promise<boolean> {
+    const composer = this.composers.get(job.kind);
+    if (composed instanceof Error) {
+      await this.fail(job, composer, composed.message, composed instanceof Undeliverable || job.attempts >= MAX_ATTEMPTS);
+      return false;
+    }
+    if (!composed || !composer) {
+      await this.repo.markCancelled(this.em.fork(), job.id, job.attempts);
+      return false;
+    }
+    try {
+      await this.mail.send(composed);
+    } catch (err) {
+      await this.fail(job, composer, smtpReason(err, this.config.smtpUrl), job.attempts >= MAX_ATTEMPTS);
+      return false;
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.accepted.push({ job, mail: composed, composer, settle: (err) => (err ? reject(err) : resolve()) });
+      this.pumpRecordings();
+    });
+    return true;
+  }
+
+  /**
+   * Mails SMTP accepted are recorded at once, one transaction per lane at most; what is accepted
+   * while all of them run goes into the next one together (group commit).
+   */
+  private pumpRecordings(): void {
+    while (this.recordings < SMTP_CONNECTIONS && this.accepted.length) {
+      const group = this.accepted.splice(0);
+      this.recordings++;
+      void this.record(group)
+        .then(
+          () => group.forEach((a) => a.settle()),
+          (err: unknown) => group.forEach((a) => a.settle(err)),
+        )
+        .finally(() => {
+          this.recordings--;
+          this.pumpRecordings();
+        });
+    }
+  }
+
+  private async record(group: Accepted[]): Promise<void> {
+    const at = this.clock.now();
+    await this.despiteOutage(() =>
+      this.em.fork().transactional(async (tem) => {
+        const held = await this.repo.markSent(
+          tem,
+          group.map((a) => ({ id: a.job.id, attempts: a.job.attempts, recipient: a.mail.to })),
+          at,
+        );
+        for (const composer of new Set(group.map((a) => a.composer))) {
+          const items = group.filter((a) => a.composer === composer && held.has(a.job.id)).map(({ job, mail }) => ({ job, mail }));
+          if (items.length) await composer.sent(items, tem, at);
+        }
+      }),
+    );
+  }
+
+  private async fail(job: OutboxJob, composer: MailComposer | undefined, reason: string, giveUp: boolean): Promise<void> {
+    const retryInMs = giveUp ? 0 : Math.min(this.config.mailPollMs * 5 * 2 ** (job.attempts - 1), MAX_BACKOFF_MS);
+    await this.despiteOutage(() =>
+      this.em.fork().transactional(async (tem) => {
+        if (!(await this.repo.markFailed(tem, job.id, job.attempts, reason, retryInMs, giveUp ? MAX_ATTEMPTS : job.attempts))) return;
+        await composer?.failed(job, { reason, giveUp }, tem);
+      }),
+    );
+    this.logger.warn(`Mail ${job.id} (${job.kind}) not delivered (attempt ${job.attempts}${giveUp ? ', giving up' : ''}): ${reason}`);
+  }
+
+  /** Unsent claimed rows go back to the queue as if never claimed, and their composers undo what compose recorded. */
+  private async giveBack(jobs: OutboxJob[]): Promise<void> {
+    await this.em.fork().transactional(async (tem) => {
+      await this.repo.release(
+        tem,
+        jobs.map((j) => j.id),
+      );
+      for (const kind of new Set(jobs.map((j) => j.kind)))
+        await this.composers.get(kind)?.released(
+          jobs.filter((j) => j.kind === kind),
+          tem,
+        );
+    });
+  }
+
+  /**
+   * Records the outcome of a claimed mail, again and again while the database cannot answer (the
+   * outage is logged once by DatabaseStatus), until it succeeds or the worker stops: a sent mail must
+   * not be sent again after its lease, nor a failed one wait out the lease.
+   */
+  private async despiteOutage(write: () => Promise<void>): Promise<void> {
+    for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 5000)) {
+      try {
+        return await write();
+      } catch (err) {
+        if (this.stopped || !this.database.report(err)) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { Controller, Get, Render } from '@nestjs/common';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
+import { RequirePermission } from '../roles/require-permission.decorator.js';
+import { own } from '../common/own.js';
+import { formatDate } from '../common/views.js';
+import type { Tenant } from '../tenancy/tenant.entity.js';
+import { AuditService } from '../audit/audit.service.js';
+
+/** Readable names for the events of the audit log. */
+const EVENT_LABELS: Record<string, string> = {
+  instance_created: 'Instance created',
+  authn_login_success: 'Logged in',
+  authn_login_fail: 'Login failed',
+  session_logout: 'Logged out',
+  user_created: 'User created',
+  user_updated: 'User changed',
+  user_type_changed: 'User type changed',
+  user_roles_changed: 'Roles changed',
+  role_created: 'Role created',
+  role_renamed: 'Role renamed',
+  invitation_sent: 'Invitation sent',
+  invitation_resent: 'Invitation sent again',
+  invitation_revoked: 'Invitation revoked',
+  invitation_delivered: 'Invitation delivered',
+  invitation_failed: 'Invitation mail failed',
+  invitation_accepted: 'Invitation accepted',
+  invitation_requested_again: 'New invitation requested',
+};
+
+/** The instance's audit log: the latest events, newest first. */
+@RequirePermission('security')
+@Controller('security/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Render('audit/index')
+  async index(@CurrentTenant() tenant: Tenant) {
+    const events = await this.audit.recent(tenant.id, 200);
+    return {
+      title: 'Audit log',
+      securityActive: true,
+      nav: 'audit',
+      events: events.map((e) => ({
+        at: formatDate(e.at),
+        event: own(EVENT_LABELS, e.event) ?? e.event,
+        actor: e.actor_login,
+        target:
+          e.target_type && e.target_id
+            ? {
+                href: e.target_type === 'user' ? `/security/users/${e.target_id}` : e.target_type === 'role' ? `/security/roles/${e.target_id}` : undefined,
+                label: `${e.target_type} #${e.target_id}`,
+              }
+            : undefined,
+        ip: e.ip,
+        details: e.details ? JSON.stringify(e.details) : '',
+      })),
+    };
+  }
+}

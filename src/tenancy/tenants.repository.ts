@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { asDate, sql, sqlOne } from '../database/sql.js';
+import { tenantIdFromDatabase, type TenantId } from './tenant-id.js';
+import { Tenant } from './tenant.entity.js';
+
+type TenantRow = { id: number; name: string; display_name: string; created_at: Date | string };
+
+function toTenant(row: TenantRow): Tenant {
+  return Object.assign(new Tenant(), { id: tenantIdFromDatabase(row.id), name: row.name, displayName: row.display_name, createdAt: asDate(row.created_at)! });
+}
+
+/** Queries on tenant: the instances. */
+@Injectable()
+export class TenantsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async findByName(name: string): Promise<Tenant | undefined> {
+    const row = await sqlOne<TenantRow>(this.em, 'select id, name, display_name, created_at from tenant where name = ?', [name]);
+    return row && toTenant(row);
+  }
+
+  async findById(id: TenantId): Promise<Tenant | undefined> {
+    const row = await sqlOne<TenantRow>(this.em, 'select id, name, display_name, created_at from tenant where id = ?', [id]);
+    return row && toTenant(row);
+  }
+
+  /** Undefined when the name is taken. */
+  async insert(em: EntityManager, name: string, displayName: string): Promise<TenantId | undefined> {
+    const row = await sqlOne<{ id: number }>(em, 'insert into tenant (name, display_name) values (?, ?) on conflict (name) do nothing returning id', [
+      name,
+      displayName,
+    ]);
+    return row && tenantIdFromDatabase(row.id);
+  }
+
+  async list(): Promise<Tenant[]> {
+    return (await sql<TenantRow>(this.em, 'select id, name, display_name, created_at from tenant order by name')).map(toTenant);
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return !(await sqlOne(this.em, 'select 1 from tenant limit 1'));
+  }
+}

@@ -1,0 +1,21 @@
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+/**
+ * A form that sets a password: the new one twice, and its CSRF token (Create Account, Change
+ * password). Anything but strings (arrays, objects) is refused by validation.
+ */
+export class NewPasswordDto {
+  @IsOptional()
+  @IsString()
+  _csrf?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  password?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  confirmPassword?: string;
+}
