@@ -1,53 +1,24 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Import users: a job per uploaded file (it outlives the request and every process sees it) and the
- * file's rows, staged as they were read, with the reason of each bad one.
+ * The mail outbox and the one-time links join the rest of the schema in being keyed by tenant
+ * (docs/scaling.md): primary keys and unique constraints start with tenant_id, and every mail
+ * belongs to an instance.
  */
 export class Migration20261130140000 extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`create table "import_job" (
-      "tenant_id" int not null references "tenant" ("id") on delete cascade,
-      "id" serial not null,
-      "status" varchar(12) not null,
-      "file_name" varchar(255) not null,
-      "total_rows" int not null default 0,
-      "bad_rows" int not null default 0,
-      "done_rows" int not null default 0,
-      "created_count" int not null default 0,
-      "invitations_queued" int not null default 0,
-      "send_invitations" boolean not null default false,
-      "created_by_id" int null,
-      "attempts" int not null default 0,
-      "locked_until" timestamptz null,
-      "error" text null,
-      "created_at" timestamptz not null default now(),
-      "queued_at" timestamptz null,
-      "started_at" timestamptz null,
-      "finished_at" timestamptz null,
-      constraint "import_job_pkey" primary key ("tenant_id", "id"),
-      constraint "import_job_tenant_id_created_by_id_fkey" foreign key ("tenant_id", "created_by_id") references "app_user" ("tenant_id", "id") on delete set null ("created_by_id"));`);
-    this.addSql(`create index "import_job_due_idx" on "import_job" ("queued_at") where "status" in ('queued', 'running');`);
-
-    this.addSql(`create table "import_row" (
-      "tenant_id" int not null,
-      "job_id" int not null,
-      "line" int not null,
-      "login" text not null,
-      "name" text not null,
-      "email" text not null,
-      "user_type" text not null,
-      "roles" text[] not null default '{}',
-      "language" text not null default '',
-      "error" text null,
-      "user_id" int null,
-      constraint "import_row_pkey" primary key ("tenant_id", "job_id", "line"),
-      constraint "import_row_tenant_id_job_id_fkey" foreign key ("tenant_id", "job_id") references "import_job" ("tenant_id", "id") on delete cascade);`);
-    this.addSql(`create index "import_row_bad_idx" on "import_row" ("tenant_id", "job_id", "line") where "error" is not null;`);
+    this.addSql(`delete from "mail_outbox" where "tenant_id" is null;`);
+    this.addSql(`alter table "mail_outbox" alter column "tenant_id" set not null,
+      drop constraint "mail_outbox_pkey", add constraint "mail_outbox_pkey" primary key ("tenant_id", "id");`);
+    this.addSql(`alter table "one_time_link" drop constraint "one_time_link_pkey", add constraint "one_time_link_pkey" primary key ("tenant_id", "id"),
+      drop constraint "one_time_link_token_hash_unique", add constraint "one_time_link_token_hash_unique" unique ("tenant_id", "token_hash");`);
   }
 
   override async down(): Promise<void> {
-    this.addSql(`drop table if exists "import_row";`);
-    this.addSql(`drop table if exists "import_job";`);
+    this
+      .addSql(`alter table "one_time_link" drop constraint "one_time_link_token_hash_unique", add constraint "one_time_link_token_hash_unique" unique ("token_hash"),
+      drop constraint "one_time_link_pkey", add constraint "one_time_link_pkey" primary key ("id");`);
+    this.addSql(`alter table "mail_outbox" drop constraint "mail_outbox_pkey", add constraint "mail_outbox_pkey" primary key ("id"),
+      alter column "tenant_id" drop not null;`);
   }
 }

@@ -9,6 +9,7 @@ import { Role } from './roles/role.entity.js';
 import { ImportJob, ImportRow } from './security/import/import-job.entity.js';
 import { UserRole } from './roles/user-role.entity.js';
 import { Tenant } from './tenancy/tenant.entity.js';
+import { UserCount } from './users/user-count.entity.js';
 import { User } from './users/user.entity.js';
 
 /** Every table the migrations make (but `session`), described by its owner; test/schema.e2e-spec.ts holds them to the migrated schema. */
@@ -24,6 +25,7 @@ export const ENTITIES = [
   OneTimeLink,
   AuditEvent,
   LoginThrottle,
+  UserCount,
   ImportJob,
   ImportRow,
 ];

@@ -51,8 +51,9 @@ const TABLE_OWNERS: Record<string, string> = {
   import_job: 'security/import/import-jobs.repository.ts',
   import_row: 'security/import/import-jobs.repository.ts',
   login_throttle: 'auth/login-throttle.repository.ts',
-  // express-session's store (connect-pg-simple) writes the rows; ending a user's sessions is ours.
+  // The session store (PgSessionStore) writes the rows, and SessionsRepository ends a user's sessions.
   session: 'auth/sessions.repository.ts',
+  user_count: 'users/users.repository.ts',
 };
 
 /** SQL outside a repository, by file, with the reason. */

@@ -462,7 +462,7 @@ describe('hostile input on every route (issue 10)', () => {
     await discoverRoutes();
     // The fields the issue names are among those found.
     const find = (method: string, path: string) => routes.find((r) => r.method === method && r.path === path)!;
-    expect([...find('GET', '/security/users').query]).toEqual(expect.arrayContaining(['q', 'sort', 'dir', 'page', 'notice']));
+    expect([...find('GET', '/security/users').query]).toEqual(expect.arrayContaining(['q', 'status', 'sort', 'dir', 'after', 'before', 'at', 'notice']));
     expect([...find('GET', '/login').query]).toEqual(expect.arrayContaining(['notice', 'next']));
     expect([...find('GET', '/security/users/:id').query]).toEqual(expect.arrayContaining(['notice', 'error']));
     expect([...find('POST', '/security/users/:id').body]).toEqual(

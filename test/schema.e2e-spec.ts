@@ -14,6 +14,7 @@ const EXCEPTIONS: { statement: RegExp; why: string }[] = [
   'group_member_tenant_id_group_id_fkey',
   'group_member_tenant_id_user_id_fkey',
   'invitation_tenant_id_user_id_fkey',
+  'invitation_tenant_id_sent_by_id_fkey',
   'user_role_tenant_id_role_id_fkey',
   'user_role_tenant_id_user_id_fkey',
   'import_row_tenant_id_job_id_fkey',

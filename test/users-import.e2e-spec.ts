@@ -120,7 +120,7 @@ describe('Import users', () => {
     const users = await t.db.query(
       `select u.id, u.login, u.name, u.user_type, coalesce(array_agg(r.name order by r.name) filter (where r.name is not null), '{}') as roles
        from app_user u left join user_role ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id left join role r on r.id = ur.role_id
-       where u.tenant_id = $1 and u.login like $2 group by u.id order by u.login`,
+       where u.tenant_id = $1 and u.login like $2 group by u.tenant_id, u.id order by u.login`,
       [acme.id, p + '%'],
     );
     expect(users.rows.map((u) => [u.login, u.name, u.user_type, u.roles])).toEqual([

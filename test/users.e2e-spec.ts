@@ -257,38 +257,4 @@ describe('Security module: users', () => {
       expect(everybody.text).toContain('>admin</a>');
     });
   });
-
-  it('pages through a large instance quickly', async () => {
-    const big = await tenantFactory(t);
-    await t.db.query(
-      `insert into app_user (tenant_id, login, name, email, user_type)
-       select $1, 'bulk' || g, 'Bulk User ' || g, 'bulk' || g || '@example.com', 'Internal' from generate_series(1, 10000) g`,
-      [big.id],
-    );
-    await t.db.query('analyze app_user');
-    const bigAdmin = (await login(t, big.host, big.admin.login, big.admin.password)).agent;
-    let started = performance.now();
-    const first = await bigAdmin.get('/security/users');
-    const firstMs = performance.now() - started;
-    expect(first.status).toBe(200);
-    expect(first.text).toContain('1–50 of 10001');
-    expect((first.text.match(/name="ids"/g) ?? []).length).toBe(50);
-    started = performance.now();
-    const search = await bigAdmin.get('/security/users?q=bulk999&sort=name&dir=desc&page=1');
-    const searchMs = performance.now() - started;
-    expect(search.text).toContain('bulk9999');
-    const last = await bigAdmin.get('/security/users?page=201');
-    expect(last.text).toContain('Page 201 of 201');
-    const beyond = await bigAdmin.get('/security/users?page=999');
-    expect(beyond.text).toContain('Page 201 of 201');
-    expect(beyond.text).toContain('10001–10001 of 10001');
-    // A broad search counts up to 1,000 matches and still pages on.
-    const broad = await bigAdmin.get('/security/users?q=bulk');
-    expect(broad.text).toContain('1–50 of more than 1000');
-    const deep = await bigAdmin.get('/security/users?q=bulk&page=30');
-    expect(deep.text).toContain('1451–1500 of more than 1000');
-    expect(deep.text).toContain('rel="next"');
-    // Reported, not asserted: timings on a shared machine drift (the benchmark holds the targets).
-    console.log(`users list of 10,001 users: page 1 in ${firstMs.toFixed(0)} ms, search in ${searchMs.toFixed(0)} ms`);
-  });
 });

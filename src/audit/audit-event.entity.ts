@@ -5,11 +5,11 @@ import { Tenant } from '../tenancy/tenant.entity.js';
 @Entity({ tableName: 'audit_event' })
 @Index({ name: 'audit_event_tenant_at_idx', properties: ['tenant', 'at'] })
 export class AuditEvent {
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'audit_event_tenant_id_fkey' })
+  tenant!: Rel<Tenant>;
+
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
-
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'audit_event_tenant_id_fkey' })
-  tenant!: Rel<Tenant>;
 
   @Property({ type: 'Date', defaultRaw: 'now()' })
   at: Date = new Date();

@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { SessionUser } from '../users/session-user.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { canLogIn } from '../users/user-type.js';
+import { SessionsRepository } from './sessions.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { LoginThrottleService, type ThrottleKeys } from './login-throttle.service.js';
 import { verifyPassword } from '../users/password-hasher.js';
@@ -15,6 +16,7 @@ type FailReason = 'throttled' | 'unknown_login' | 'bad_password' | 'cannot_log_i
 export class AuthService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
   ) {}
@@ -24,7 +26,7 @@ export class AuthService {
     const checked = await this.check(tenant, login, password, ip, device, 'authn_login_fail');
     if (!checked) return undefined;
     const [sessionUser] = await Promise.all([
-      this.users.findSessionUser(tenant.id, checked.id),
+      this.sessions.findSessionUser(tenant.id, checked.id),
       checked.failures > 0 ? this.throttle.recordSuccess(checked.keys) : undefined,
       this.users.recordLogin(tenant.id, checked.id),
       this.audit.record({ tenantId: tenant.id, event: 'authn_login_success', actor: { id: checked.id, login: checked.login }, ip }),

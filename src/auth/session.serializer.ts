@@ -5,7 +5,7 @@ import type { SessionUser } from '../users/session-user.js';
 import { Clock } from '../common/clock.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { canLogIn } from '../users/user-type.js';
-import { UsersRepository } from '../users/users.repository.js';
+import { PRELOADED_USER, SessionsRepository } from './sessions.repository.js';
 
 /** What the session keeps of a login: ids and when it began. The rest is read fresh per request. */
 export interface SessionPrincipal {
@@ -17,7 +17,7 @@ export interface SessionPrincipal {
 @Injectable()
 export class SessionSerializer extends PassportSerializer {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
     private readonly clock: Clock,
   ) {
     super();
@@ -34,8 +34,11 @@ export class SessionSerializer extends PassportSerializer {
   }
 
   // A user whose type no longer allows login (or who is gone) is simply logged out.
+  // The session store usually read the user with the session (one statement); otherwise it is read here.
   deserializeUser(principal: SessionPrincipal, done: (err: Error | null, user?: SessionUser | false) => void): void {
-    this.users.findSessionUser(principal.tenantId, principal.id).then(
+    const preloaded = (principal as SessionPrincipal & { [PRELOADED_USER]?: SessionUser | null })[PRELOADED_USER];
+    if (preloaded !== undefined) return done(null, preloaded && preloaded.tenantId === principal.tenantId && canLogIn(preloaded.userType) ? preloaded : false);
+    this.sessions.findSessionUser(principal.tenantId, principal.id).then(
       (user) => done(null, user && canLogIn(user.userType) ? user : false),
       (err: Error) => done(err),
     );

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import connectPgSimple from 'connect-pg-simple';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type pg from 'pg';
@@ -7,6 +6,7 @@ import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { decodeCookieValue } from './csrf.js';
 import type { SessionPrincipal } from './session.serializer.js';
+import { PgSessionStore } from './sessions.repository.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -36,17 +36,12 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
  * answer, a request with a session fails (503) rather than pass as anonymous.
  */
 export function sessionMiddleware(config: AppConfig, pool: pg.Pool, reportError: (err: unknown) => void): RequestHandler {
-  const PgStore = connectPgSimple(session);
   const name = config.secureCookies ? '__Host-sid' : 'sid';
-  const store = new PgStore({
-    pool,
-    tableName: 'session',
-    createTableIfMissing: false,
-    disableTouch: true,
-    ttl: config.sessionAbsoluteHours * 3600,
-    pruneSessionInterval: 15 * 60,
-    // Only the pruning of expired sessions logs here; a failed read or write reaches the request's error handler.
-    errorLog: (_message: string, err: unknown) => reportError(err),
+  // Only the pruning of expired sessions logs here; a failed read or write reaches the request's error handler.
+  const store = new PgSessionStore(pool, {
+    ttlSeconds: config.sessionAbsoluteHours * 3600,
+    pruneSeconds: 15 * 60,
+    errorLog: (_message, err) => reportError(err),
   });
   const handler = session({
     name,

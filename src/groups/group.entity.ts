@@ -5,13 +5,12 @@ export const EVERYBODY = 'Everybody';
 
 @Entity({ tableName: 'user_group' })
 @Unique({ name: 'user_group_tenant_name_uq', expression: 'create unique index "user_group_tenant_name_uq" on "user_group" ("tenant_id", lower("name"))' })
-@Unique({ name: 'user_group_tenant_id_uq', properties: ['tenant', 'id'] })
 export class Group {
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'user_group_tenant_id_fkey' })
+  tenant!: Rel<Tenant>;
+
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
-
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'user_group_tenant_id_fkey' })
-  tenant!: Rel<Tenant>;
 
   @Property({ type: 'string', length: 100 })
   name!: string;

@@ -13,7 +13,7 @@ export class GroupsRepository {
       this.em,
       `select g.id, g.name, count(m.user_id)::int as members from user_group g
        left join group_member m on m.group_id = g.id and m.tenant_id = g.tenant_id
-       where g.tenant_id = ? group by g.id order by lower(g.name)`,
+       where g.tenant_id = ? group by g.tenant_id, g.id order by lower(g.name)`,
       [tenantId],
     );
   }

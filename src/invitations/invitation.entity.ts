@@ -1,6 +1,5 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { Tenant } from '../tenancy/tenant.entity.js';
-import { User } from '../users/user.entity.js';
 
 /**
  * Stored states. "expired" is derived (sent and past expiresAt). The mail itself is a mail_outbox
@@ -12,11 +11,11 @@ export type InvitationState = (typeof INVITATION_STATES)[number];
 @Entity({ tableName: 'invitation' })
 @Index({ name: 'invitation_user_idx', expression: 'create index "invitation_user_idx" on "invitation" ("tenant_id", "user_id", "id" desc)' })
 export class Invitation {
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'invitation_tenant_id_fkey' })
+  tenant!: Rel<Tenant>;
+
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
-
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'invitation_tenant_id_fkey' })
-  tenant!: Rel<Tenant>;
 
   /** The invitee; joined to app_user by (tenant_id, user_id) in the migration. */
   @Property({ type: 'integer' })
@@ -36,8 +35,9 @@ export class Invitation {
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;
 
-  @ManyToOne({ entity: () => User, nullable: true, deleteRule: 'set null', updateRule: 'no action', foreignKeyName: 'invitation_sent_by_id_fkey' })
-  sentBy?: Rel<User> | null;
+  /** Who sent it; joined to app_user by (tenant_id, sent_by_id) in the migration (set null when they go). */
+  @Property({ type: 'integer', nullable: true })
+  sentById?: number | null;
 
   @Property({ type: 'Date', defaultRaw: 'now()' })
   createdAt: Date = new Date();

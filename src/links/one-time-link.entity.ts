@@ -1,16 +1,17 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Rel } from '@mikro-orm/core';
 import { Tenant } from '../tenancy/tenant.entity.js';
 import type { StoredLinkState } from './link-state.js';
 
 /** A link handed out once: only the SHA-256 of its token is kept. */
 @Entity({ tableName: 'one_time_link' })
+@Unique({ name: 'one_time_link_token_hash_unique', properties: ['tenant', 'tokenHash'] })
 @Index({ name: 'one_time_link_subject_idx', properties: ['tenant', 'purpose', 'subjectId'] })
 export class OneTimeLink {
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'one_time_link_tenant_id_fkey' })
+  tenant!: Rel<Tenant>;
+
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
-
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'one_time_link_tenant_id_fkey' })
-  tenant!: Rel<Tenant>;
 
   /** What the link is for, e.g. 'invitation'. */
   @Property({ type: 'string', length: 40 })
@@ -20,7 +21,7 @@ export class OneTimeLink {
   @Property({ type: 'integer' })
   subjectId!: number;
 
-  @Property({ type: 'string', length: 64, unique: 'one_time_link_token_hash_unique' })
+  @Property({ type: 'string', length: 64 })
   tokenHash!: string;
 
   @Property({ type: 'string', length: 10, default: 'valid' })

@@ -12,15 +12,16 @@ export type OutboxState = (typeof OUTBOX_STATES)[number];
 })
 @Index({ name: 'mail_outbox_ref_idx', properties: ['kind', 'refId'] })
 export class MailOutboxRow {
+  /** Every mail belongs to an instance; the key starts with it (docs/scaling.md). */
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'mail_outbox_tenant_id_fkey' })
+  tenant!: Rel<Tenant>;
+
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 
   /** Which composer builds it, e.g. 'invitation'. */
   @Property({ type: 'string', length: 40 })
   kind!: string;
-
-  @ManyToOne({ entity: () => Tenant, nullable: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'mail_outbox_tenant_id_fkey' })
-  tenant?: Rel<Tenant> | null;
 
   /** The feature's record the message is about (an invitation id). */
   @Property({ type: 'integer', nullable: true })

@@ -7,13 +7,12 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 @Entity({ tableName: 'role' })
 @Unique({ name: 'role_tenant_name_uq', expression: 'create unique index "role_tenant_name_uq" on "role" ("tenant_id", lower("name"))' })
-@Unique({ name: 'role_tenant_id_uq', properties: ['tenant', 'id'] })
 export class Role {
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'role_tenant_id_fkey' })
+  tenant!: Rel<Tenant>;
+
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
-
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'role_tenant_id_fkey' })
-  tenant!: Rel<Tenant>;
 
   @Property({ type: 'string', length: 100 })
   name!: string;

@@ -20,7 +20,7 @@ export class RolesRepository {
       this.em,
       `select r.id, r.name, r.permissions, count(ur.user_id)::int as members
        from role r left join user_role ur on ur.role_id = r.id and ur.tenant_id = r.tenant_id
-       where r.tenant_id = ? group by r.id order by lower(r.name)`,
+       where r.tenant_id = ? group by r.tenant_id, r.id order by lower(r.name)`,
       [tenantId],
     );
   }

@@ -7,16 +7,16 @@ import { Tenant } from '../tenancy/tenant.entity.js';
  * MikroORM relations can only point at a primary key (see the schema-diff test's exceptions).
  */
 @Entity({ tableName: 'user_role' })
-@Index({ name: 'user_role_role_idx', properties: ['roleId'] })
+@Index({ name: 'user_role_role_idx', properties: ['tenant', 'roleId'] })
 export class UserRole {
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'user_role_tenant_id_fkey' })
+  tenant!: Rel<Tenant>;
+
   @PrimaryKey({ type: 'integer', autoincrement: false })
   userId!: number;
 
   @PrimaryKey({ type: 'integer', autoincrement: false })
   roleId!: number;
-
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'user_role_tenant_id_fkey' })
-  tenant!: Rel<Tenant>;
 
   @Property({ type: 'Date', defaultRaw: 'now()' })
   createdAt: Date = new Date();

@@ -4,7 +4,7 @@ import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
 import { PASSWORD_RESET_MESSAGES } from './password-reset-mail.controller.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
-import { SORT_COLUMNS, UserListRepository, type UserSort } from '../users/user-list.repository.js';
+import { MIN_PART_SEARCH, SORT_KEYS, UserListRepository, type Cursor, type PageAt, type UserListRow, type UserSort } from '../users/user-list.repository.js';
 
 export const PAGE_SIZE = 50;
 
@@ -16,10 +16,7 @@ const NOTICES: Record<string, string> = {
   ...PASSWORD_RESET_MESSAGES,
 };
 
-/**
- * The Users navigator: search, sort and paging read from the query string, so every view is a
- * bookmarkable URL. Users gives the page, Invitations the latest invitation of its users.
- */
+/** The Users navigator: search, sort and paging read from the query string, so every view is a bookmarkable URL. */
 @Injectable()
 export class UserListPresenter {
   constructor(
@@ -33,40 +30,46 @@ export class UserListPresenter {
   }
 
   async model(tenantId: TenantId, query: Record<string, unknown>) {
-    const search = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
-    const sort = (own(SORT_COLUMNS, query.sort) ? query.sort : 'login') as UserSort;
+    const search =
+      typeof query.q === 'string'
+        ? query.q
+            .replace(/[\u0000-\u001f]/g, ' ')
+            .trim()
+            .slice(0, 100)
+        : '';
+    const sort = (typeof query.sort === 'string' && own(SORT_KEYS, query.sort) ? query.sort : 'login') as UserSort;
     const dir = query.dir === 'desc' ? 'desc' : 'asc';
     const status = query.status === 'active' || query.status === 'deactivated' ? query.status : undefined;
-    const requestedPage = Math.max(1, Math.min(100_000, Number.parseInt(String(query.page ?? '1'), 10) || 1));
-    const fetch = (page: number) => this.users.page(tenantId, { search: search || undefined, status, sort, dir, page, pageSize: PAGE_SIZE });
-    let { rows, total, more } = await fetch(requestedPage);
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    // Past the counted matches of a broad search, Next stays while a full page came back.
-    const page = more ? requestedPage : Math.min(requestedPage, pages);
-    if (page !== requestedPage) ({ rows, total, more } = await fetch(page));
-    const badges = await this.invitations.badgesOf(
+    // A cursor that does not decode (edited, truncated) simply means the first page.
+    const after = decodeCursor(query.after);
+    const before = decodeCursor(query.before);
+    const at: PageAt = after ? { after } : before ? { before } : query.at === 'last' ? { last: true } : { first: true };
+    const { rows, total, more, hasPrev, hasNext } = await this.users.page(tenantId, {
+      search: search || undefined,
+      status,
+      sort,
+      dir,
+      at,
+      pageSize: PAGE_SIZE,
+    });
+    const latest = await this.invitations.latestByUser(
       tenantId,
       rows.map((r) => r.id),
     );
-    const link = (changes: Record<string, string | number | undefined>) => {
+    const link = (changes: Record<string, string | undefined>) => {
       const params = new URLSearchParams();
-      const merged = {
-        q: search || undefined,
-        status,
-        sort: sort === 'login' ? undefined : sort,
-        dir: dir === 'asc' ? undefined : dir,
-        page: page > 1 ? page : undefined,
-        ...changes,
-      };
+      const merged = { q: search || undefined, status, sort: sort === 'login' ? undefined : sort, dir: dir === 'asc' ? undefined : dir, ...changes };
       for (const [key, value] of Object.entries(merged)) if (value !== undefined && value !== '') params.set(key, String(value));
       const qs = params.toString();
       return '/security/users' + (qs ? '?' + qs : '');
     };
+    const firstRow = rows[0];
+    const lastRow = rows[rows.length - 1];
     const column = (key: UserSort, label: string) => {
       const active = sort === key;
       return {
         label,
-        href: link({ sort: key, dir: active && dir === 'asc' ? 'desc' : undefined, page: undefined }),
+        href: link({ sort: key, dir: active && dir === 'asc' ? 'desc' : undefined }),
         ariaSort: active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined,
         arrow: active ? (dir === 'asc' ? '▲' : '▼') : '',
       };
@@ -83,22 +86,54 @@ export class UserListPresenter {
         { value: 'deactivated', label: 'Deactivated', selected: status === 'deactivated' },
       ],
       total,
-      page,
-      pages,
-      first: rows.length === 0 ? 0 : (page - 1) * PAGE_SIZE + 1,
-      last: (page - 1) * PAGE_SIZE + rows.length,
-      prev: page > 1 ? link({ page: page - 1 }) : undefined,
-      next: page < pages || (more && rows.length === PAGE_SIZE) ? link({ page: page + 1 }) : undefined,
       more,
+      searchHint:
+        search && search.length < MIN_PART_SEARCH
+          ? 'One or two characters find logins and names that start with them; type three or more to find any part of a login, name or email.'
+          : undefined,
+      summary: summary(rows.length, total, more, !hasPrev, !hasNext && !search),
+      first: hasPrev ? link({}) : undefined,
+      prev: hasPrev && firstRow ? link({ before: encodeCursor(firstRow) }) : undefined,
+      next: hasNext && lastRow ? link({ after: encodeCursor(lastRow) }) : undefined,
+      last: hasNext ? link({ at: 'last' }) : undefined,
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
       rows: rows.map((row) => {
+        const invitation = latest.get(row.id);
         return {
           ...row,
-          invitation: badges.get(row.id),
+          invitation: invitation?.status && { status: invitation.status, label: invitation.statusLabel, tone: invitation.tone, error: invitation.lastError },
           requested: !!row.invitation_requested_at,
         };
       }),
     };
+  }
+}
+
+/** "1–50 of 1000" where the position is known (first or last page), else "50 of 1000"; a broad search says "more than". */
+function summary(shown: number, total: number, more: boolean, atStart: boolean, atEnd: boolean): string {
+  if (shown === 0) return 'No users found';
+  const of = `of ${more ? 'more than ' : ''}${total}`;
+  if (atStart) return `1–${shown} ${of}`;
+  if (atEnd) return `${total - shown + 1}–${total} ${of}`;
+  return `${shown} ${of}`;
+}
+
+/** A page cursor in the URL: the row's sort key and id, as base64url JSON. */
+export function encodeCursor(row: Pick<UserListRow, 'sort_key' | 'id'>): string {
+  return Buffer.from(JSON.stringify([row.sort_key, row.id])).toString('base64url');
+}
+
+export function decodeCursor(value: unknown): Cursor | undefined {
+  if (typeof value !== 'string' || value.length > 600) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
+    const [key, id] = parsed as unknown[];
+    if (typeof key !== 'string' || key.length > 300 || /\u0000/.test(key)) return undefined;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > 2_147_483_647) return undefined;
+    return { key, id };
+  } catch {
+    return undefined;
   }
 }

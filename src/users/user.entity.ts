@@ -1,19 +1,35 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { Tenant } from '../tenancy/tenant.entity.js';
 import type { UserType } from './user-type.js';
 
 @Entity({ tableName: 'app_user' })
 @Index({ name: 'app_user_tenant_login_uq', expression: 'create unique index "app_user_tenant_login_uq" on "app_user" ("tenant_id", lower("login"))' })
+// Keyset paging: one index per sort of the users list, (tenant_id, key, id); search: trigrams of login, name and email.
+@Index({ name: 'app_user_sort_login_idx', expression: 'create index "app_user_sort_login_idx" on "app_user" ("tenant_id", lower("login"), "id")' })
+@Index({ name: 'app_user_sort_name_idx', expression: 'create index "app_user_sort_name_idx" on "app_user" ("tenant_id", lower("name"), "id")' })
+@Index({
+  name: 'app_user_sort_email_idx',
+  expression: `create index "app_user_sort_email_idx" on "app_user" ("tenant_id", lower(coalesce("email", '')), "id")`,
+})
+@Index({ name: 'app_user_sort_type_idx', expression: 'create index "app_user_sort_type_idx" on "app_user" ("tenant_id", "user_type", "id")' })
+// Forgot password looks a user up by email.
 @Index({ name: 'app_user_tenant_email_idx', expression: 'create index "app_user_tenant_email_idx" on "app_user" ("tenant_id", lower("email"))' })
-@Index({ name: 'app_user_tenant_name_idx', expression: 'create index "app_user_tenant_name_idx" on "app_user" ("tenant_id", lower("name"))' })
-// The target of the (tenant_id, user_id) foreign keys of memberships and invitations.
-@Unique({ name: 'app_user_tenant_id_id_uq', properties: ['tenant', 'id'] })
+// The few deactivated users, for the list's Status filter.
+@Index({
+  name: 'app_user_deactivated_idx',
+  expression: 'create index "app_user_deactivated_idx" on "app_user" ("tenant_id", "id") where "deactivated_at" is not null',
+})
+@Index({
+  name: 'app_user_search_idx',
+  expression: `create index "app_user_search_idx" on "app_user" using gin (lower("login" || E'\\n' || "name" || E'\\n' || coalesce("email", '')) gin_trgm_ops)`,
+})
 export class User {
+  /** The primary key is (tenant_id, id), like every tenant-owned table's (docs/scaling.md). */
+  @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'app_user_tenant_id_fkey' })
+  tenant!: Rel<Tenant>;
+
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
-
-  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'app_user_tenant_id_fkey' })
-  tenant!: Rel<Tenant>;
 
   @Property({ type: 'string', length: 64 })
   login!: string;

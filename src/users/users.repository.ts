@@ -1,8 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { SessionUser } from './session-user.js';
 import { asDate, pgArray, sql, sqlOne } from '../database/sql.js';
-import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
+
+/** Advisory lock class (with the tenant id) serialising changes that could remove the last Security user. */
+const SECURITY_USERS_LOCK = 727_002;
+
+export type UserStatus = 'active' | 'deactivated';
+
+/** Status of a user as the counts (user_count) know it. */
+export const ACTIVE: UserStatus = 'active';
+export const DEACTIVATED: UserStatus = 'deactivated';
 
 export type NewUser = { login: string; name: string; email: string | null; userType: string; passwordHash?: string | null };
 
@@ -17,9 +25,6 @@ export interface UserRecord {
   invitation_requested_at: Date | null;
   role_ids: number[];
 }
-
-/** Advisory lock class (with the tenant id) serialising changes that could remove the last Security user. */
-const SECURITY_USERS_LOCK = 727_002;
 
 /** A user's name and address, for mail and the Create Account page. */
 export interface UserContact {
@@ -63,11 +68,19 @@ export class UsersRepository {
 
   /** Deactivates (true) or reactivates (false); undefined when the user was already so. */
   async setDeactivated(tenantId: TenantId, id: number, deactivated: boolean, em: EntityManager = this.em): Promise<{ id: number } | undefined> {
+    // The user moves between statuses in user_count in the same statement (nothing moves when they already were so).
+    const [from, to] = deactivated ? [ACTIVE, DEACTIVATED] : [DEACTIVATED, ACTIVE];
     return sqlOne(
       em,
-      `update app_user set deactivated_at = ${deactivated ? 'now()' : 'null'}, version = version + 1, updated_at = now()
-       where tenant_id = ? and id = ? and deactivated_at is ${deactivated ? 'null' : 'not null'} returning id`,
-      [tenantId, id],
+      `with changed as (
+         update app_user set deactivated_at = ${deactivated ? 'now()' : 'null'}, version = version + 1, updated_at = now()
+         where tenant_id = ? and id = ? and deactivated_at is ${deactivated ? 'null' : 'not null'} returning id),
+       counted as (
+         insert into user_count (tenant_id, status, users)
+         select ?, s.status, s.delta * (select count(*) from changed) from (values (?::varchar, -1), (?::varchar, 1)) s(status, delta)
+         on conflict (tenant_id, status) do update set users = user_count.users + excluded.users)
+       select id from changed`,
+      [tenantId, id, tenantId, from, to],
     );
   }
 
@@ -89,31 +102,26 @@ export class UsersRepository {
     return row!.n;
   }
 
-  /** The user a session stands for, with what their roles allow: one query per request. */
-  async findSessionUser(tenantId: TenantId, id: number): Promise<SessionUser | undefined> {
-    const row = await sqlOne<{ id: number; tenant_id: number; login: string; name: string; user_type: string; role_count: number; permissions: string[] }>(
-      this.em,
-      `select u.id, u.tenant_id, u.login, u.name, u.user_type,
-              count(distinct r.id)::int as role_count,
-              coalesce(array_agg(distinct p) filter (where p is not null), '{}') as permissions
-       from app_user u
-       left join user_role ur on ur.user_id = u.id and ur.tenant_id = u.tenant_id
-       left join role r on r.id = ur.role_id
-       left join lateral unnest(r.permissions) p on true
-       where u.tenant_id = ? and u.id = ? and u.deactivated_at is null
-       group by u.id`,
-      [tenantId, id],
+  /**
+   * Creates users and counts them (user_count) in the caller's transaction: the one way users come
+   * into being (the user form, a new instance's administrator, an import), so the count stays exact.
+   */
+  async create(tenantId: TenantId, users: NewUser[], em: EntityManager = this.em): Promise<number[]> {
+    if (users.length === 0) return [];
+    const rows = await sql<{ id: number }>(
+      em,
+      `with added as (
+         insert into app_user (tenant_id, login, name, email, user_type, password_hash)
+         select ?, n.v ->> 'login', n.v ->> 'name', n.v ->> 'email', n.v ->> 'userType', n.v ->> 'passwordHash'
+         from jsonb_array_elements(?::jsonb) with ordinality as n(v, i)
+         order by n.i returning id),
+       counted as (
+         insert into user_count (tenant_id, status, users) select ?, ?, count(*) from added
+         on conflict (tenant_id, status) do update set users = user_count.users + excluded.users)
+       select id from added order by id`,
+      [tenantId, JSON.stringify(users), tenantId, ACTIVE],
     );
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      tenantId: tenantIdFromDatabase(row.tenant_id),
-      login: row.login,
-      name: row.name,
-      userType: row.user_type,
-      roleCount: row.role_count,
-      permissions: row.permissions,
-    };
+    return rows.map((r) => r.id);
   }
 
   async findById(tenantId: TenantId, id: number): Promise<UserRecord | undefined> {
@@ -125,16 +133,10 @@ export class UsersRepository {
        left join user_role ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
        left join role r on r.id = ur.role_id
        where u.tenant_id = ? and u.id = ?
-       group by u.id`,
+       group by u.tenant_id, u.id`,
       [tenantId, id],
     );
     return row && { ...row, invitation_requested_at: asDate(row.invitation_requested_at) };
-  }
-
-  /** Users per instance (the command line's list). */
-  async countPerTenant(): Promise<Map<TenantId, number>> {
-    const rows = await sql<{ tenant_id: number; n: number }>(this.em, 'select tenant_id, count(*)::int as n from app_user group by tenant_id');
-    return new Map(rows.map((r) => [tenantIdFromDatabase(r.tenant_id), r.n]));
   }
 
   /** These users of the instance, by login (the members of a role or group). */
@@ -179,21 +181,10 @@ export class UsersRepository {
     return !!(await sqlOne(em, 'select id from app_user where tenant_id = ? and id = ? for update', [tenantId, id]));
   }
 
+  /** One user, counted: see create. */
   async insert(em: EntityManager, tenantId: TenantId, user: NewUser): Promise<number> {
-    return (await this.insertMany(em, tenantId, [user]))[0];
-  }
-
-  /** One statement for any number of users (Import users); their ids in the order given. */
-  async insertMany(em: EntityManager, tenantId: TenantId, users: NewUser[]): Promise<number[]> {
-    const json = users.map((u, n) => ({ n, login: u.login, name: u.name, email: u.email, user_type: u.userType, password_hash: u.passwordHash ?? null }));
-    const rows = await sql<{ id: number; n: number }>(
-      em,
-      `with x as (select * from jsonb_to_recordset(?::jsonb) as r(n int, login text, name text, email text, user_type text, password_hash text)),
-       ins as (insert into app_user (tenant_id, login, name, email, user_type, password_hash) select ?, login, name, email, user_type, password_hash from x order by n returning id, login)
-       select ins.id, x.n from ins join x on x.login = ins.login`,
-      [JSON.stringify(json), tenantId],
-    );
-    return rows.sort((a, b) => a.n - b.n).map((r) => r.id);
+    const [id] = await this.create(tenantId, [user], em);
+    return id;
   }
 
   /** Undefined when the stored version is no longer `version` (someone else saved first). */

@@ -8,6 +8,7 @@ import { RolesRepository } from '../roles/roles.repository.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import type { UserFormDto } from './dto/user-form.dto.js';
 import { ACCEPTED_TYPES } from './user-type.js';
+import { UserListRepository } from './user-list.repository.js';
 import { UsersRepository, type UserContact, type UserRecord } from './users.repository.js';
 
 export const STALE_FORM_MESSAGE =
@@ -27,6 +28,7 @@ export class UsersService {
   constructor(
     private readonly em: EntityManager,
     private readonly users: UsersRepository,
+    private readonly lists: UserListRepository,
     private readonly roles: RolesRepository,
     private readonly audit: AuditService,
   ) {}
@@ -160,7 +162,7 @@ export class UsersService {
   }
 
   countPerTenant(): Promise<Map<TenantId, number>> {
-    return this.users.countPerTenant();
+    return this.lists.countPerTenant();
   }
 
   markInvitationRequested(em: EntityManager, tenantId: TenantId, id: number): Promise<void> {

@@ -58,7 +58,11 @@ export async function userFactory(
   const password = options.password === undefined ? 'user pass ' + randomBytes(4).toString('hex') : options.password;
   const hash = password ? await hashPassword(password) : null;
   const { rows } = await db.query<{ id: number }>(
-    'insert into app_user (tenant_id, login, name, email, user_type, password_hash) values ($1, $2, $3, $4, $5, $6) returning id',
+    // Counted as UsersRepository.create counts, so the list's count stays exact in tests too.
+    `with added as (insert into app_user (tenant_id, login, name, email, user_type, password_hash) values ($1, $2, $3, $4, $5, $6) returning id),
+     counted as (insert into user_count (tenant_id, status, users) select $1, 'active', count(*) from added
+                 on conflict (tenant_id, status) do update set users = user_count.users + excluded.users)
+     select id from added`,
     [tenant.id, login, name, email, options.userType ?? 'Internal', hash],
   );
   const id = rows[0].id;

@@ -129,10 +129,10 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
         return gone === undefined ? [] : [{ line: r.line, error: `Unknown role "${gone}".` }];
       });
       if (refused.length) throw new Refused(refused);
-      const ids = await this.userRows.insertMany(
-        em,
+      const ids = await this.userRows.create(
         tenantId,
         rows.map((r) => ({ login: r.login, name: r.name, email: r.email || null, userType: r.user_type })),
+        em,
       );
       // Statistics that know the table's new size, so the foreign-key checks of the rows to come use its index.
       if (created === 0) await this.users.refreshStatistics(em);

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /** Reminders: when the one reminder mail of an invitation was queued (null: none yet). */
-export class Migration20261130150000 extends Migration {
+export class Migration20261130170000 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table "invitation" add column "reminded_at" timestamptz null;`);
   }
