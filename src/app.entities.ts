@@ -9,6 +9,7 @@ import { Invitation } from './invitations/invitation.entity.js';
 import { OneTimeLink } from './links/one-time-link.entity.js';
 import { MailOutboxRow } from './mail/mail-outbox.entity.js';
 import { Role } from './roles/role.entity.js';
+import { ImportJob, ImportRow } from './security/import/import-job.entity.js';
 import { UserRole } from './roles/user-role.entity.js';
 import { TenantSettings } from './tenancy/tenant-settings.entity.js';
 import { Tenant } from './tenancy/tenant.entity.js';
@@ -33,4 +34,6 @@ export const ENTITIES = [
   Passkey,
   TenantSettings,
   UserCount,
+  ImportJob,
+  ImportRow,
 ];

@@ -19,6 +19,7 @@ import { LinksModule } from './links/links.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RolesModule } from './roles/roles.module.js';
 import { GroupsModule } from './groups/groups.module.js';
+import { UserImportModule } from './security/import/user-import.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { TenancyModule } from './tenancy/tenancy.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         AuditModule,
         TenancyModule,
         LinksModule,
+        UserImportModule,
         UsersModule,
         RolesModule,
         GroupsModule,

@@ -48,6 +48,8 @@ const TABLE_OWNERS: Record<string, string> = {
   mail_outbox: 'mail/outbox.repository.ts',
   one_time_link: 'links/links.repository.ts',
   audit_event: 'audit/audit.repository.ts',
+  import_job: 'security/import/import-jobs.repository.ts',
+  import_row: 'security/import/import-jobs.repository.ts',
   login_throttle: 'auth/login-throttle.repository.ts',
   user_totp: 'auth/two-step.repository.ts',
   recovery_code: 'auth/two-step.repository.ts',

@@ -20,6 +20,8 @@ const EXCEPTIONS: { statement: RegExp; why: string }[] = [
   'user_role_tenant_id_role_id_fkey',
   'user_role_tenant_id_user_id_fkey',
   'user_totp_tenant_id_user_id_fkey',
+  'import_row_tenant_id_job_id_fkey',
+  'import_job_tenant_id_created_by_id_fkey',
 ].map((name) => ({
   statement: new RegExp(`^alter table "\\w+" drop constraint "${name}";$`),
   why: 'tenant-scoped composite foreign key (to a unique (tenant_id, id), not a primary key)',

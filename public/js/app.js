@@ -159,6 +159,29 @@
       });
   });
 
+  // --- Import users: the progress bar follows the import; the finished page replaces it ----------
+  function followImport(box) {
+    const bar = box.querySelector('progress');
+    const text = box.querySelector('[data-progress-text]');
+    const poll = async () => {
+      try {
+        const res = await fetch(box.dataset.importProgress, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+        if (res.ok) {
+          const { status, done, total } = await res.json();
+          if (status !== 'queued' && status !== 'running') return window.location.reload();
+          bar.max = total;
+          bar.value = done;
+          text.textContent = `${done} of ${total} created (${total ? Math.floor((done * 100) / total) : 0}%).`;
+        }
+      } catch {
+        // offline for a moment: try again at the next tick
+      }
+      setTimeout(poll, 1000);
+    };
+    setTimeout(poll, 1000);
+  }
+
   document.querySelectorAll('[data-menu-button]').forEach(setUpMenu);
   document.querySelectorAll('[data-role-lines]').forEach(renumberRoleLines);
+  document.querySelectorAll('[data-import-progress]').forEach(followImport);
 })();

@@ -40,7 +40,9 @@ export function csrfMiddleware(config: AppConfig, forbid: (req: Request, res: Re
     const origin = req.get('origin');
     const site = req.get('sec-fetch-site');
     const expected = expectedToken(req, res, false);
-    const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : '';
+    // A file upload's body is read later, as it streams: its form carries the token in the query string.
+    const query = req.is('multipart/form-data') ? (req.query as Record<string, unknown>)._csrf : undefined;
+    const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : typeof query === 'string' ? query : '';
     // Pages sent with Referrer-Policy: no-referrer (the Create Account page) make browsers post
     // `Origin: null`. Over https browsers add Sec-Fetch-Site, which no page can forge, and it must
     // vouch for the same origin; plain-http development gets no fetch metadata, so the token alone decides.

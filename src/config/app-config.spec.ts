@@ -64,3 +64,21 @@ describe('database timeouts', () => {
     expect(() => config({ [name]: value })).toThrow(message);
   });
 });
+
+describe('invitation lifetime and reminder', () => {
+  it('takes fractional hours, a reminder of 0 turns reminders off, and the default reminder gives way to a short lifetime', () => {
+    expect(config({})).toMatchObject({ invitationTtlHours: 72, invitationReminderHours: 24 });
+    expect(config({ INVITATION_TTL_HOURS: '1.5', INVITATION_REMINDER_HOURS: '0.5' })).toMatchObject({ invitationTtlHours: 1.5, invitationReminderHours: 0.5 });
+    expect(config({ INVITATION_REMINDER_HOURS: '0' }).invitationReminderHours).toBe(0);
+    expect(config({ INVITATION_TTL_HOURS: '12' }).invitationReminderHours).toBe(4);
+  });
+
+  it('stops the start with a line naming the variable', () => {
+    expect(() => config({ INVITATION_TTL_HOURS: '48', INVITATION_REMINDER_HOURS: '48' })).toThrow(
+      new ConfigError('INVITATION_REMINDER_HOURS must be less than INVITATION_TTL_HOURS (48), or 0 to turn reminders off'),
+    );
+    expect(() => config({ INVITATION_REMINDER_HOURS: '-1' })).toThrow(/INVITATION_REMINDER_HOURS must be a number of hours/);
+    expect(() => config({ INVITATION_TTL_HOURS: '1e3' })).toThrow(/INVITATION_TTL_HOURS must be a number of hours/);
+    expect(() => config({ INVITATION_TTL_HOURS: '0' })).toThrow(/INVITATION_TTL_HOURS must be between/);
+  });
+});

@@ -33,7 +33,10 @@ export class AppConfig {
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   readonly sessionSecret: string;
+  /** May be a fraction of an hour (0.5 = 30 minutes). */
   readonly invitationTtlHours: number;
+  /** A reminder goes this long before an unaccepted invitation expires; 0: no reminders. */
+  readonly invitationReminderHours: number;
   /** Lifetime of a Reset password link. */
   readonly passwordResetTtlMinutes: number;
   readonly seedDemo: boolean;
@@ -59,7 +62,15 @@ export class AppConfig {
     this.dataDirChosen = Boolean(env.DATA_DIR);
     this.smtpUrl = urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']);
     this.mailFrom = emailVar(env, 'MAIL_FROM', 'notification@erpnet.info');
-    this.invitationTtlHours = intVar(env, 'INVITATION_TTL_HOURS', 72, 1, 24 * 7);
+    this.invitationTtlHours = hoursVar(env, 'INVITATION_TTL_HOURS', 72, 1 / 60, 24 * 30);
+    this.invitationReminderHours = hoursVar(env, 'INVITATION_REMINDER_HOURS', 24, 0, 24 * 30);
+    if (this.invitationReminderHours >= this.invitationTtlHours) {
+      // The default reminder (24) gives way to a short lifetime rather than stopping the start.
+      if (env.INVITATION_REMINDER_HOURS) {
+        fail('INVITATION_REMINDER_HOURS', `must be less than INVITATION_TTL_HOURS (${this.invitationTtlHours}), or 0 to turn reminders off`);
+      }
+      this.invitationReminderHours = this.invitationTtlHours / 3;
+    }
     this.passwordResetTtlMinutes = intVar(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 24 * 60);
     this.seedDemo = boolVar(env, 'SEED_DEMO', !this.production);
     this.trustProxy = boolVar(env, 'TRUST_PROXY', false);
@@ -140,6 +151,16 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   if (!/^\d+$/.test(raw)) fail(name, `must be a whole number (got "${raw}")`);
   const value = Number(raw);
   if (value < min || value > max) fail(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+/** Hours, whole or fractional (`0.5`, `1.25`), between `min` and `max`; 0 is always allowed when `min` is 0. */
+function hoursVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) fail(name, `must be a number of hours, like 24 or 0.5 (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) fail(name, `must be between ${+min.toFixed(4)} and ${max} hours (got ${value})`);
   return value;
 }
 

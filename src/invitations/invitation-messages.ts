@@ -4,6 +4,8 @@
  */
 export const INVITATION_MESSAGES: Record<string, string> = {
   'invitation-queued': 'The invitation mail is on its way. Its state shows in the Invitation column of the users list.',
+  'invitation-extended': 'The invitation was extended: its Create Account link works longer. No mail was sent.',
+  'not-extendable': 'This user has no delivered invitation to extend. Send an invitation mail instead.',
   'invitation-revoked': 'The invitation was revoked. Its Create Account link no longer works.',
   'not-invitation-type':
     'Only users of type "Invitation Internal (No login)" or "Invitation External (No login)" can be invited. Change the User Type and save first.',

@@ -50,4 +50,8 @@ export class Invitation {
 
   @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null;
+
+  /** When the one reminder mail was queued; null: none yet. */
+  @Property({ type: 'Date', nullable: true })
+  remindedAt?: Date | null;
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GroupsModule } from '../groups/groups.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { InvitationExtensionService } from './invitation-extension.service.js';
 import { InvitationMailComposer } from './invitation-mail.composer.js';
 import { InvitationsRepository } from './invitations.repository.js';
 import { InvitationsService } from './invitations.service.js';
@@ -11,7 +12,7 @@ import { SignupService } from './signup.service.js';
 @Module({
   imports: [UsersModule, GroupsModule],
   controllers: [SignupController],
-  providers: [InvitationsRepository, InvitationsService, SignupService, InvitationMailComposer],
-  exports: [InvitationsService],
+  providers: [InvitationsRepository, InvitationsService, SignupService, InvitationMailComposer, InvitationExtensionService],
+  exports: [InvitationsService, InvitationExtensionService],
 })
 export class InvitationsModule {}

@@ -133,6 +133,34 @@ export class InvitationsService {
     return results;
   }
 
+  /**
+   * Invitations for users an import has just created, in the import's transaction (a statement per
+   * 5,000 for the invitations and their outbox rows); the import's own audit entry counts them.
+   * Call `deliverSoon` once it committed.
+   */
+  async queueImported(
+    em: EntityManager,
+    tenantId: TenantId,
+    actorId: number,
+    invitees: { id: number; email: string; role_names: string[] }[],
+  ): Promise<number> {
+    let count = 0;
+    for (let i = 0; i < invitees.length; i += 5000) {
+      const batch = invitees.slice(i, i + 5000);
+      const ids = await this.repo.insertQueued(em, tenantId, batch, actorId);
+      await this.outbox.enqueue(
+        em,
+        batch.map((user) => ({ kind: INVITATION_KIND, tenantId, refId: ids.get(user.id)!, recipient: user.email })),
+      );
+      count += ids.size;
+    }
+    return count;
+  }
+
+  deliverSoon(): void {
+    this.outbox.kick();
+  }
+
   /** Kills the user's open invitation. False when there was none. */
   /** Kills every open invitation and link of a user who is being deactivated, in the caller's transaction (which audits the deactivation). */
   async revokeOnDeactivation(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {

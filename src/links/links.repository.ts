@@ -96,4 +96,14 @@ export class LinksRepository {
     );
     return rows.length;
   }
+
+  /** The subject's valid links now expire at `expiresAt`; returns how many. */
+  async extend(em: EntityManager, tenantId: TenantId, purpose: string, subjectId: number, expiresAt: Date): Promise<number> {
+    const rows = await sql(
+      em,
+      `update one_time_link set expires_at = ? where tenant_id = ? and purpose = ? and subject_id = ? and state = 'valid' returning id`,
+      [expiresAt, tenantId, purpose, subjectId],
+    );
+    return rows.length;
+  }
 }

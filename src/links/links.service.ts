@@ -85,4 +85,9 @@ export class LinksService {
   async revoke(em: EntityManager, tenantId: TenantId, purpose: string, subjectIds: number[]): Promise<number> {
     return subjectIds.length ? this.repo.end(em, tenantId, purpose, subjectIds, ['valid'], 'revoked', this.clock.now()) : 0;
   }
+
+  /** The subject's valid links (an invitation's, and its reminder's) live until `expiresAt`. */
+  async extend(em: EntityManager, tenantId: TenantId, purpose: string, subjectId: number, expiresAt: Date): Promise<number> {
+    return this.repo.extend(em, tenantId, purpose, subjectId, expiresAt);
+  }
 }

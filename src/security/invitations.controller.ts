@@ -6,13 +6,17 @@ import { RequirePermission } from '../roles/require-permission.decorator.js';
 import { IdParam } from '../common/id-param.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { BulkInvitationDto, CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
+import { InvitationExtensionService } from '../invitations/invitation-extension.service.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 
 /** The administrator's invitation actions on /security/users; the user form and the users list link here. */
 @Controller('security/users')
 @RequirePermission('security')
 export class InvitationsController {
-  constructor(private readonly invitations: InvitationsService) {}
+  constructor(
+    private readonly invitations: InvitationsService,
+    private readonly extension: InvitationExtensionService,
+  ) {}
 
   /** Confirmation page without JavaScript (the user form's dialog shows the same texts). */
   @Get(':id/invitations/new')
@@ -26,6 +30,20 @@ export class InvitationsController {
   async send(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
     const result = await this.invitations.send(admin.tenantId, admin.me, id, admin.ip);
     res.redirect(303, `/security/users/${id}?${result.ok ? 'notice=invitation-queued' : `error=${result.code}`}`);
+  }
+
+  /** Confirmation page of Run > Extend invitation without JavaScript (the dialog says the same). */
+  @Get(':id/invitations/extend')
+  @Render('invitations/extend-confirm')
+  async confirmExtend(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number) {
+    const { user } = await this.invitations.confirmation(tenant.id, id);
+    return { title: 'Extend invitation', securityActive: true, nav: 'users', user };
+  }
+
+  @Post(':id/invitations/extend')
+  async extend(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    const extended = await this.extension.extend(admin.tenantId, admin.me, id, admin.ip);
+    res.redirect(303, `/security/users/${id}?${extended ? 'notice=invitation-extended' : 'error=not-extendable'}`);
   }
 
   @Post(':id/invitations/revoke')

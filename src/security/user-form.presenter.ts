@@ -69,6 +69,8 @@ export class UserFormPresenter {
       // Run > Send password reset mail: for users who can log in and have an address.
       resetAllowed: !!user && canLogIn(user.user_type) && !!user.email,
       inviteOpen: !!summary?.status && ['queued', 'sending', 'sent', 'failed'].includes(summary.status),
+      // A delivered link (still valid or expired) can be extended; one not yet delivered has no expiry.
+      canExtend: summary?.status === 'sent' || summary?.status === 'expired',
       requested: !!summary?.requested,
       confirmation,
       ...state,
