@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
-import { agentFor, login, submitForm, type Agent } from './support/http.js';
+import { agentFor, submitForm, type Agent } from './support/http.js';
 import { createAccountLink, TestSmtp } from './support/smtp.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { startMailWorld, type MailWorld } from './support/mail-world.js';
+import type { TestApp } from './support/test-app.js';
 
 const INVITE = 'Invitation Internal (No login)';
 const HOUR = 3_600_000;
@@ -12,17 +13,13 @@ describe('invitation timing: extend', () => {
   let smtp: TestSmtp;
   let acme: TestTenant;
   let admin: Agent;
+  let world: MailWorld;
 
   beforeAll(async () => {
-    smtp = await TestSmtp.start();
-    t = await createTestApp({ env: { SMTP_URL: smtp.url, INVITATION_TTL_HOURS: '2', INVITATION_REMINDER_HOURS: '0.5' } });
-    acme = await tenantFactory(t, { displayName: 'Acme' });
-    ({ agent: admin } = await login(t, acme.host, acme.admin.login, acme.admin.password));
+    world = await startMailWorld({ displayName: 'Acme', env: { INVITATION_TTL_HOURS: '2', INVITATION_REMINDER_HOURS: '0.5' } });
+    ({ t, smtp, acme, admin } = world);
   });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  afterAll(() => world?.close());
 
   async function invite(user: TestUser): Promise<URL> {
     const res = await submitForm(admin, `/security/users/${user.id}/invitations/new`, `/security/users/${user.id}/invitations`, {});

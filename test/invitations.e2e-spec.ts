@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { tenantFactory, userFactory, type TestTenant } from './support/factories.js';
 import { agentFor, csrfOf, login, submitForm, type Agent } from './support/http.js';
 import { createAccountLink, TestSmtp } from './support/smtp.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { startMailWorld, type MailWorld } from './support/mail-world.js';
+import type { TestApp } from './support/test-app.js';
 import { InvitationsService } from '../src/invitations/invitations.service.js';
 import { INVITATION_MESSAGES } from '../src/invitations/invitation-messages.js';
 
@@ -24,17 +25,13 @@ describe('invitations: send, mail, Create Account', () => {
   let smtp: TestSmtp;
   let acme: TestTenant;
   let admin: Agent;
+  let world: MailWorld;
 
   beforeAll(async () => {
-    smtp = await TestSmtp.start();
-    t = await createTestApp({ env: { SMTP_URL: smtp.url } });
-    acme = await tenantFactory(t, { displayName: 'Acme & Sons <Ltd>' });
-    ({ agent: admin } = await login(t, acme.host, acme.admin.login, acme.admin.password));
+    world = await startMailWorld({ displayName: 'Acme & Sons <Ltd>' });
+    ({ t, smtp, acme, admin } = world);
   });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  afterAll(() => world?.close());
 
   it('sends the invitation mail and the link creates a working account', async () => {
     const user = await userFactory(t.db, acme, { name: 'Jane Roe', userType: INVITE, roles: ['Salesperson'], password: null });

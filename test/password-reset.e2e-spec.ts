@@ -2,10 +2,11 @@ import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORGOT_ANSWER } from '../src/auth/password-reset.service.js';
-import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
+import { userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, csrfOf, login, submitForm, type Agent } from './support/http.js';
 import { TestSmtp } from './support/smtp.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { startMailWorld, type MailWorld } from './support/mail-world.js';
+import type { TestApp } from './support/test-app.js';
 
 /** Forgot password, the Reset password link, and Run > Send password reset mail (issue 12). */
 describe('password reset', () => {
@@ -13,17 +14,13 @@ describe('password reset', () => {
   let smtp: TestSmtp;
   let acme: TestTenant;
   let admin: Agent;
+  let world: MailWorld;
 
   beforeAll(async () => {
-    smtp = await TestSmtp.start();
-    t = await createTestApp({ env: { SMTP_URL: smtp.url } });
-    acme = await tenantFactory(t, { displayName: 'Acme & Sons' });
-    ({ agent: admin } = await login(t, acme.host, acme.admin.login, acme.admin.password));
+    world = await startMailWorld({ displayName: 'Acme & Sons' });
+    ({ t, smtp, acme, admin } = world);
   });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  afterAll(() => world?.close());
 
   const forgot = (typed: string) => submitForm(agentFor(t, acme.host), '/password/forgot', '/password/forgot', { login: typed });
   /** The mails to an address so far, after giving the worker time to send what is queued. */

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantFactory, unique, type TestTenant } from './support/factories.js';
-import { csrfOf, login, type Agent } from './support/http.js';
+import { unique, type TestTenant } from './support/factories.js';
+import { csrfOf, type Agent } from './support/http.js';
 import { TestSmtp } from './support/smtp.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { startMailWorld, type MailWorld } from './support/mail-world.js';
+import type { TestApp } from './support/test-app.js';
 
 const HEADER = 'login,name,email,user_type,roles,language';
 const INVITE = 'Invitation Internal (No login)';
@@ -12,18 +13,14 @@ describe('Import users', () => {
   let smtp: TestSmtp;
   let acme: TestTenant;
   let admin: Agent;
+  let world: MailWorld;
 
   beforeAll(async () => {
-    smtp = await TestSmtp.start();
     // Long lock and statement timeouts: one test holds an import on a row lock on purpose.
-    t = await createTestApp({ env: { SMTP_URL: smtp.url, DATABASE_LOCK_TIMEOUT_MS: '60000', DATABASE_STATEMENT_TIMEOUT_MS: '60000' } });
-    acme = await tenantFactory(t, { displayName: 'Acme' });
-    ({ agent: admin } = await login(t, acme.host, acme.admin.login, acme.admin.password));
+    world = await startMailWorld({ displayName: 'Acme', env: { DATABASE_LOCK_TIMEOUT_MS: '60000', DATABASE_STATEMENT_TIMEOUT_MS: '60000' } });
+    ({ t, smtp, acme, admin } = world);
   });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  afterAll(() => world?.close());
 
   async function upload(content: string | Buffer, name = 'users.csv') {
     const csrf = csrfOf((await admin.get('/security/users/import')).text);

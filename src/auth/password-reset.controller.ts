@@ -4,7 +4,8 @@ import { ClientIp, Public } from '../common/decorators.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { ForgotPasswordDto, ResetPasswordDto } from './dto/password-reset.dto.js';
+import { NewPasswordDto } from '../users/dto/new-password.dto.js';
+import { ForgotPasswordDto } from './dto/password-reset.dto.js';
 import { RESET_PATH } from './password-reset.composer.js';
 import { FORGOT_ANSWER, PasswordResetService, type DeadResetLink, type ResetErrors } from './password-reset.service.js';
 
@@ -60,7 +61,7 @@ export class PasswordResetController {
   }
 
   @Post('reset/:token')
-  async reset(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() body: ResetPasswordDto, @ClientIp() ip: string, @Res() res: Response) {
+  async reset(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() body: NewPasswordDto, @ClientIp() ip: string, @Res() res: Response) {
     privatePage(res);
     const result = await this.resets.reset(tenant.id, token, body.password ?? '', body.confirmPassword ?? '', ip);
     if (result.kind === 'done') return res.redirect(303, `/login?notice=password-reset&login=${encodeURIComponent(result.login)}`);

@@ -11,20 +11,3 @@ export class ForgotPasswordDto {
   @MaxLength(1024)
   login?: string;
 }
-
-/** The Reset password form behind the mailed link. */
-export class ResetPasswordDto {
-  @IsOptional()
-  @IsString()
-  _csrf?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  password?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  confirmPassword?: string;
-}

@@ -1,7 +1,7 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 /**
- * A form that sets a password: the new one twice, and its CSRF token (Create Account, Change
+ * A form that sets a password: the new one twice, and its CSRF token (Create Account, Reset password, Change
  * password). Anything but strings (arrays, objects) is refused by validation.
  */
 export class NewPasswordDto {
