@@ -17,6 +17,7 @@ import { setUpViews, VIEWS_DIR } from './common/views.js';
 import { AppConfig } from './config/app-config.js';
 import { PG_POOL } from './database/database.module.js';
 import { DatabaseStatus } from './database/database-status.js';
+import { RESET_PATH } from './auth/password-reset.composer.js';
 import { SIGNUP_PATH } from './invitations/invitation-mail.composer.js';
 import { tenantMiddleware } from './tenancy/tenant.middleware.js';
 import { TenantsService } from './tenancy/tenants.service.js';
@@ -38,7 +39,8 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.setViewEngine('hbs');
   await setUpViews();
 
-  app.use(requestContext(config.production || config.logRequests, [SIGNUP_PATH]));
+  // Paths whose next segment is a link's token: never in the log.
+  app.use(requestContext(config.production || config.logRequests, [SIGNUP_PATH, RESET_PATH]));
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -44,13 +44,17 @@ export class DevLogger extends ConsoleLogger {
   }
 }
 
+/** The path as logged: the segment after a secret prefix (a link's token) becomes `[redacted]`. */
+export function redactPath(path: string, secretPaths: readonly string[]): string {
+  const prefix = secretPaths.map((p) => p + '/').find((p) => path.startsWith(p));
+  return prefix ? prefix + '[redacted]' + path.slice(prefix.length).replace(/^[^/]+/, '') : path;
+}
+
 /**
  * Gives each request an id (echoed as X-Request-Id) and, when asked, logs one line when it ends.
  * `secretPaths` are path prefixes whose next segment is a secret (a link's token): logged as [redacted].
  */
 export function requestContext(logRequests: boolean, secretPaths: string[] = []) {
-  const escaped = secretPaths.map((p) => p.replace(/[.*+?^${}()|[\]\/]/g, '\$&'));
-  const SECRET_PATH = new RegExp(`^((?:${escaped.join('|') || '(?!)'})/)[^/?#]+`);
   const logger = new Logger('Http');
   return (req: Request, res: Response, next: NextFunction) => {
     const ctx: LogContext = { requestId: `${ID_PREFIX}-${(++requestCounter).toString(36)}` };
@@ -64,7 +68,7 @@ export function requestContext(logRequests: boolean, secretPaths: string[] = [])
           logger.log('request', {
             event: 'http_request',
             method: req.method,
-            path: req.path.replace(SECRET_PATH, '$1[redacted]'),
+            path: redactPath(req.path, secretPaths),
             status: res.statusCode,
             durationMs: Number(process.hrtime.bigint() - started) / 1e6,
           }),
