@@ -87,7 +87,8 @@ export class Migration20261130091400 extends Migration {
     // index for "any part of login, name or email". The trigram index leaves tenant_id out: as a GIN
     // key it made a search in a 1,000,000-user instance read that instance's whole posting list
     // (177 ms against 15 ms); the tenant is checked on the few rows found.
-    this.addSql(`drop index "app_user_tenant_email_idx"; drop index "app_user_tenant_name_idx";`);
+    // The name index gives way to the sort indexes; the email one stays for Forgot password (a user found by email).
+    this.addSql(`drop index "app_user_tenant_name_idx";`);
     this.addSql(`create index "app_user_sort_login_idx" on "app_user" ("tenant_id", lower("login"), "id");`);
     this.addSql(`create index "app_user_sort_name_idx" on "app_user" ("tenant_id", lower("name"), "id");`);
     this.addSql(`create index "app_user_sort_email_idx" on "app_user" ("tenant_id", lower(coalesce("email", '')), "id");`);
@@ -99,7 +100,6 @@ export class Migration20261130091400 extends Migration {
 
   override async down(): Promise<void> {
     this.addSql('drop index "app_user_search_idx", "app_user_sort_type_idx", "app_user_sort_email_idx", "app_user_sort_name_idx", "app_user_sort_login_idx";');
-    this.addSql(`create index "app_user_tenant_email_idx" on "app_user" ("tenant_id", lower("email"));`);
     this.addSql(`create index "app_user_tenant_name_idx" on "app_user" ("tenant_id", lower("name"));`);
     this.addSql('drop table "user_count";');
     this.addSql(
