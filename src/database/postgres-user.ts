@@ -10,8 +10,17 @@ export type Ids = { uid?: number; gid?: number };
 /** Thrown with a message that says what the person has to fix. */
 export class EmbeddedPostgresError extends Error {}
 
-/** PostgreSQL refuses to run as root: as root we run it as the `postgres` user, creating it if needed. */
+let known: Ids | undefined;
+
+/**
+ * PostgreSQL refuses to run as root: as root we run it as the `postgres` user, creating it if needed.
+ * Looked up once per process (the cluster's location, its start and every restart ask).
+ */
 export function postgresIds(): Ids {
+  return (known ??= lookUpIds());
+}
+
+function lookUpIds(): Ids {
   if (userInfo().uid !== 0) return {};
   const id = (flag: string) => spawnSync('id', [flag, USER], { encoding: 'utf8' });
   if (id('-u').status !== 0) {

@@ -30,7 +30,7 @@ export class GroupsRepository {
   async groupsOf(tenantId: TenantId, userId: number): Promise<{ id: number; name: string }[]> {
     return sql(
       this.em,
-      'select g.id, g.name from group_member m join user_group g on g.id = m.group_id where m.tenant_id = ? and m.user_id = ? order by g.name',
+      'select g.id, g.name from group_member m join user_group g on g.tenant_id = m.tenant_id and g.id = m.group_id where m.tenant_id = ? and m.user_id = ? order by g.name',
       [tenantId, userId],
     );
   }

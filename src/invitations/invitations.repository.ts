@@ -55,7 +55,7 @@ const OPEN = `('queued', 'sending', 'sent', 'failed')`;
  * A read across the users' and roles' tables, so a send checks and locks its invitees in one statement.
  */
 const INVITEE_SELECT = `select u.id, u.login, u.name, u.email, u.user_type,
-    coalesce((select array_agg(r.name order by r.name) from user_role ur join role r on r.id = ur.role_id
+    coalesce((select array_agg(r.name order by r.name) from user_role ur join role r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
               where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '{}') as role_names,
     exists (select 1 from invitation i where i.tenant_id = u.tenant_id and i.user_id = u.id and i.status = 'accepted') as accepted,
     u.deactivated_at is not null as deactivated
@@ -117,7 +117,7 @@ export class InvitationsRepository {
        from app_user u
        left join lateral (
          select i.status, i.last_error, i.sent_at, i.expires_at, i.created_at, s.login as sent_by_login
-         from invitation i left join app_user s on s.id = i.sent_by_id
+         from invitation i left join app_user s on s.tenant_id = i.tenant_id and s.id = i.sent_by_id
          where i.tenant_id = u.tenant_id and i.user_id = u.id
          order by i.id desc limit 1) l on true
        where u.tenant_id = ? and u.id = any(?::int[])`,

@@ -182,7 +182,6 @@ export class InvitationsService {
     });
   }
 
-  /** One query for a page of users: each existing user of the instance gets an entry (status null when never invited). */
   /** For a page of the users list: the badge of each user's latest invitation (users never invited are absent). */
   async badgesOf(tenantId: TenantId, userIds: number[]): Promise<Map<number, { status: InvitationStatus; label: string; tone: string; error: string | null }>> {
     const now = this.clock.now();
@@ -190,6 +189,7 @@ export class InvitationsService {
     return new Map(rows.map((row) => [row.user_id, { ...statusView(row, now), error: row.last_error }]));
   }
 
+  /** The latest invitation of each of these users, in full (the user form): each existing user gets an entry, status null when never invited. */
   async latestByUser(tenantId: TenantId, userIds: number[]): Promise<Map<number, InvitationSummary>> {
     const map = new Map<number, InvitationSummary>();
     if (!userIds.length) return map;

@@ -12,13 +12,12 @@ export const MAX_ATTEMPTS = 20;
 const BATCH = 20;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
-type Accepted = { job: OutboxJob; mail: ComposedMail; composer: MailComposer; settle: (err?: unknown) => void };
+type Accepted = { job: OutboxJob; mail: ComposedMail; composer: MailComposer };
 
 /**
  * Delivers the outbox: polls every MAIL_POLL_MS (and right after an enqueue commits), claims due
- * rows, has their composers build the batch, sends four at a time, and records what SMTP accepted
- * with the composer in one transaction (mails accepted while one is being recorded go in the next,
- * so a busy queue costs few commits). Failures are retried with exponential backoff (first retry
+ * rows, has their composers build the batch, sends four at a time, and records each mail SMTP
+ * accepted with its composer in one transaction before that lane sends the next. Failures are retried with exponential backoff (first retry
  * after five polls, at most every 15 minutes), up to MAX_ATTEMPTS; the reason stays on the row.
  *
  * At most once in normal operation: a claim is atomic and fenced by its attempt number. A crash
@@ -33,8 +32,6 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
   private running?: Promise<void>;
   private stopped = true;
   private again = false;
-  private accepted: Accepted[] = [];
-  private recordings = 0;
 
   constructor(
     private readonly em: EntityManager,
@@ -156,31 +153,8 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
       await this.fail(job, composer, smtpReason(err, this.config.smtpUrl), job.attempts >= MAX_ATTEMPTS);
       return false;
     }
-    await new Promise<void>((resolve, reject) => {
-      this.accepted.push({ job, mail: composed, composer, settle: (err) => (err ? reject(err) : resolve()) });
-      this.pumpRecordings();
-    });
+    await this.record([{ job, mail: composed, composer }]);
     return true;
-  }
-
-  /**
-   * Mails SMTP accepted are recorded at once, one transaction per lane at most; what is accepted
-   * while all of them run goes into the next one together (group commit).
-   */
-  private pumpRecordings(): void {
-    while (this.recordings < SMTP_CONNECTIONS && this.accepted.length) {
-      const group = this.accepted.splice(0);
-      this.recordings++;
-      void this.record(group)
-        .then(
-          () => group.forEach((a) => a.settle()),
-          (err: unknown) => group.forEach((a) => a.settle(err)),
-        )
-        .finally(() => {
-          this.recordings--;
-          this.pumpRecordings();
-        });
-    }
   }
 
   private async record(group: Accepted[]): Promise<void> {

@@ -1,3 +1,4 @@
+import { MAX_ID } from '../common/id-param.js';
 import { Injectable } from '@nestjs/common';
 import { own } from '../common/own.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
@@ -53,7 +54,7 @@ export class UserListPresenter {
       at,
       pageSize: PAGE_SIZE,
     });
-    const latest = await this.invitations.latestByUser(
+    const badges = await this.invitations.badgesOf(
       tenantId,
       rows.map((r) => r.id),
     );
@@ -99,14 +100,7 @@ export class UserListPresenter {
       last: hasNext ? link({ at: 'last' }) : undefined,
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
-      rows: rows.map((row) => {
-        const invitation = latest.get(row.id);
-        return {
-          ...row,
-          invitation: invitation?.status && { status: invitation.status, label: invitation.statusLabel, tone: invitation.tone, error: invitation.lastError },
-          requested: !!row.invitation_requested_at,
-        };
-      }),
+      rows: rows.map((row) => ({ ...row, invitation: badges.get(row.id), requested: !!row.invitation_requested_at })),
     };
   }
 }
@@ -132,7 +126,7 @@ export function decodeCursor(value: unknown): Cursor | undefined {
     if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
     const [key, id] = parsed as unknown[];
     if (typeof key !== 'string' || key.length > 300 || /\u0000/.test(key)) return undefined;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > 2_147_483_647) return undefined;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID) return undefined;
     return { key, id };
   } catch {
     return undefined;

@@ -110,12 +110,12 @@ export class UserListRepository {
     let args: unknown[];
     if (!search) {
       const keyset = cursor ? ` and (${key}, u.id) ${descending ? '<' : '>'} (?, ?)` : '';
-      // The count of the status asked for, or of all users, from user_count.
-      const counted = query.status ? `${size} and status = ?` : size;
-      sql = `select c.n as size, t.n as total, '[]'::json as exact, coalesce((select json_agg(p) from (
+      // The count of the status asked for, or of all users (then the same sum as the size), from user_count.
+      const counted = query.status ? `, (select (${size} and status = ?)::int as n) t` : '';
+      sql = `select c.n as size, ${query.status ? 't' : 'c'}.n as total, '[]'::json as exact, coalesce((select json_agg(p) from (
          ${rowSelect(key)} where ${where}${keyset} order by ${order} limit ?) p), '[]') as rows
-        from (select (${size})::int as n) c, (select (${counted})::int as n) t`;
-      args = [...params, ...(cursor ? [cursor.key, cursor.id] : []), query.pageSize + 1, tenantId, tenantId, ...(query.status ? [query.status] : [])];
+        from (select (${size})::int as n) c${counted}`;
+      args = [...params, ...(cursor ? [cursor.key, cursor.id] : []), query.pageSize + 1, tenantId, ...(query.status ? [tenantId, query.status] : [])];
     } else {
       // The matches in this page's order, up to the cap, found once: they are the count, and the
       // first or last page is read from them. Ordered by the sort's key, a broad term walks that

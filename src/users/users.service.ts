@@ -7,7 +7,7 @@ import type { FieldErrors } from '../common/validate-form.js';
 import { RolesRepository } from '../roles/roles.repository.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import type { UserFormDto } from './dto/user-form.dto.js';
-import { ACCEPTED_TYPES } from './user-type.js';
+import { ACCEPTED_TYPES, canLogIn } from './user-type.js';
 import { UserListRepository } from './user-list.repository.js';
 import { UsersRepository, type UserContact, type UserRecord } from './users.repository.js';
 
@@ -52,7 +52,9 @@ export class UsersService {
         const userId = before ? await this.update(em, tenantId, before, form, email) : await this.insert(em, tenantId, form, email);
         if (userId === undefined) return undefined;
         await this.roles.setRolesOf(em, tenantId, userId, roleIds);
-        if (before && (await this.users.countSecurityUsers(tenantId, em)) === 0) throw new LastSecurityUserError();
+        if (before && mayLoseSecurityUser(before, form.userType, roleIds) && (await this.users.countSecurityUsers(tenantId, em)) === 0) {
+          throw new LastSecurityUserError();
+        }
         await this.auditChanges(em, tenantId, actor, userId, before, form, roleIds, ip);
         return userId;
       });
@@ -172,4 +174,9 @@ export class UsersService {
   clearInvitationRequested(em: EntityManager, tenantId: TenantId, ids: number[]): Promise<void> {
     return this.users.clearInvitationRequested(em, tenantId, ids);
   }
+}
+
+/** Only a removed role, or a type that can no longer log in, can take the last Security user away (renames cannot: no lock for them). */
+function mayLoseSecurityUser(before: UserRecord, userType: string, roleIds: number[]): boolean {
+  return before.role_ids.some((r) => !roleIds.includes(r)) || (canLogIn(before.user_type) && !canLogIn(userType));
 }

@@ -140,21 +140,19 @@ export class ImportJobsRepository {
 
   /** Claims one queued import, or one whose process died (lease over); `attempts` fences this claim. */
   async claim(leaseSeconds: number): Promise<ImportJobRow | undefined> {
-    // An import whose process stopped three times (or whose statements time out) is given up, not tried forever.
-    await sql(
-      this.em,
-      `update import_job set status = 'failed', error = 'Nothing was imported: the import was started three times and did not finish. Try again later, or in smaller files.',
-         finished_at = now(), locked_until = null, done_rows = 0
-       where status = 'running' and locked_until < now() and attempts >= ?`,
-      [MAX_ATTEMPTS],
-    );
+    // One statement per poll. An import whose process stopped three times (or whose statements time
+    // out) is given up, not tried forever; those rows are no candidates for the claim beside it.
     const claimed = await sqlOne<{ tenant_id: number; id: number }>(
       this.em,
-      `update import_job j set status = 'running', attempts = j.attempts + 1, locked_until = now() + make_interval(secs => ?), started_at = now(), done_rows = 0
+      `with given_up as (
+         update import_job set status = 'failed', error = 'Nothing was imported: the import was started three times and did not finish. Try again later, or in smaller files.',
+           finished_at = now(), locked_until = null, done_rows = 0
+         where status = 'running' and locked_until < now() and attempts >= ?)
+       update import_job j set status = 'running', attempts = j.attempts + 1, locked_until = now() + make_interval(secs => ?), started_at = now(), done_rows = 0
        where (j.tenant_id, j.id) = (select tenant_id, id from import_job
          where status = 'queued' or (status = 'running' and locked_until < now() and attempts < ?) order by queued_at limit 1 for update skip locked)
        returning j.tenant_id, j.id`,
-      [leaseSeconds, MAX_ATTEMPTS],
+      [MAX_ATTEMPTS, leaseSeconds, MAX_ATTEMPTS],
     );
     return claimed && this.find(tenantIdFromDatabase(claimed.tenant_id), claimed.id);
   }
