@@ -22,18 +22,20 @@ export async function runServer(config: AppConfig): Promise<void> {
     await db.stop();
     process.exit(code);
   };
-  // Handlers go in before the slow part of the start, so a stop while starting still stops the
-  // embedded database. Order: stop accepting and let requests in flight finish (Nest would close the
-  // ORM before its listener), then Nest's hooks (mail worker, ORM), then the embedded database.
+  // Stop accepting and let requests in flight finish (Nest would close the ORM before its listener),
+  // then Nest's hooks (mail worker, ORM), then the embedded database.
+  const shutDown = (code: number) =>
+    drain(app?.getHttpServer())
+      .then(() => app?.close())
+      .then(
+        () => stop(code),
+        () => stop(1),
+      );
+  // Handlers go in before the slow part of the start, so a stop while starting still stops the embedded database.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received, shutting down`);
-      drain(app?.getHttpServer())
-        .then(() => app?.close())
-        .then(
-          () => stop(0),
-          () => stop(1),
-        );
+      void shutDown(0);
     });
   }
   // The embedded PostgreSQL this process owns is restarted when it dies; if it cannot be, the app stops.
@@ -42,12 +44,7 @@ export async function runServer(config: AppConfig): Promise<void> {
     (message) => {
       console.error(`Database error: ${message}`);
       setTimeout(() => process.exit(1), DRAIN_MS).unref();
-      drain(app?.getHttpServer())
-        .then(() => app?.close())
-        .then(
-          () => stop(1),
-          () => stop(1),
-        );
+      void shutDown(1);
     },
   );
   try {

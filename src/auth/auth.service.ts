@@ -66,8 +66,10 @@ export class AuthService {
       ]);
       return user && { kind: 'second-step', user, factors };
     }
-    const [user, settings] = await Promise.all([this.finishLogin(tenant, checked, ip, 'password'), this.settings.get(tenant.id)]);
-    return user && { kind: 'logged-in', user, mustSetUpTwoStep: settings.requireTwoStepForAdmins && user.permissions.includes('security') };
+    const user = await this.finishLogin(tenant, checked, ip, 'password');
+    // The instance's policy concerns only users who may use the Security module: only they read it.
+    const mustSetUpTwoStep = !!user?.permissions.includes('security') && (await this.settings.get(tenant.id)).requireTwoStepForAdmins;
+    return user && { kind: 'logged-in', user, mustSetUpTwoStep };
   }
 
   /**
@@ -78,29 +80,19 @@ export class AuthService {
     const keys = throttleKeys(tenant.id, pending.login, ip, device);
     const { allowed, failures } = await this.throttle.check(keys);
     const kind = allowed ? await this.twoStep.verifyCode(tenant.id, pending.userId, code.slice(0, 100)) : undefined;
-    const actor = { id: pending.userId, login: pending.login };
+    const base = { tenantId: tenant.id, actor: { id: pending.userId, login: pending.login }, target: { type: 'user', id: pending.userId }, ip };
     if (!kind) {
       await this.throttle.recordFailure(keys);
       await this.audit.record({
-        tenantId: tenant.id,
+        ...base,
         event: 'authn_second_step_fail',
-        actor,
-        target: { type: 'user', id: pending.userId },
-        ip,
         details: { reason: allowed ? 'wrong_code' : 'throttled', ...(device ? { trustedBrowser: true } : {}) },
       });
       return undefined;
     }
     if (kind === 'recovery_code') {
       const left = await this.twoStep.recoveryCodesLeft(tenant.id, pending.userId);
-      await this.audit.record({
-        tenantId: tenant.id,
-        event: 'two_step_recovery_code_used',
-        actor,
-        target: { type: 'user', id: pending.userId },
-        ip,
-        details: { left },
-      });
+      await this.audit.record({ ...base, event: 'two_step_recovery_code_used', details: { left } });
     }
     return this.finishLogin(tenant, { id: pending.userId, login: pending.login, keys, failures }, ip, kind);
   }
@@ -109,18 +101,19 @@ export class AuthService {
   async passkeyLogin(tenant: Tenant, userId: number, ip: string): Promise<SessionUser | undefined> {
     const user = await this.sessions.findSessionUser(tenant.id, userId);
     if (!user || !canLogIn(user.userType)) return undefined;
-    return this.finishLogin(tenant, { id: user.id, login: user.login, failures: 0 }, ip, 'passkey');
+    return this.finishLogin(tenant, { id: user.id, login: user.login, failures: 0, user }, ip, 'passkey');
   }
 
   /** The end of every successful login: the user as the session will hold them, the count cleared, recorded. */
   private async finishLogin(
     tenant: Tenant,
-    who: { id: number; login: string; keys?: ThrottleKeys; failures: number },
+    who: { id: number; login: string; keys?: ThrottleKeys; failures: number; user?: SessionUser },
     ip: string,
     method: LoginMethod,
   ): Promise<SessionUser | undefined> {
     const [sessionUser] = await Promise.all([
-      this.sessions.findSessionUser(tenant.id, who.id),
+      // A passkey login read the user already to check it.
+      who.user ?? this.sessions.findSessionUser(tenant.id, who.id),
       who.keys && who.failures > 0 ? this.throttle.recordSuccess(who.keys) : undefined,
       this.users.recordLogin(tenant.id, who.id),
       this.audit.record({

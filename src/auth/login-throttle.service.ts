@@ -104,6 +104,11 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
   async recordSuccess(keys: ThrottleKeys): Promise<void> {
     await this.repo.clear(keys.device ?? keys.account);
   }
+
+  /** The account's failures and lock end (its owner proved themself another way: a password reset). */
+  async clearAccount(tenantId: number, login: string): Promise<void> {
+    await this.repo.clear(LoginThrottleService.accountKey(tenantId, login));
+  }
 }
 
 /** 1, 2, 4, 8, 16 seconds after the 5th to 9th failure. */
