@@ -1,8 +1,10 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DeviceCookies } from '../auth/device-cookie.js';
+import { logIn } from '../auth/session.js';
 import { AppConfig } from '../config/app-config.js';
 import { AllowNoRoles, ClientIp } from '../common/decorators.js';
+import { own } from '../common/own.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { CurrentUser } from '../users/session-user.js';
 import type { SessionUser } from '../users/session-user.js';
@@ -22,8 +24,6 @@ const ERRORS: Record<string, string> = {
   'two-step-wrong-password': 'The authenticator app is still on: that is not your current password.',
 };
 
-const pick = (map: Record<string, string>, key: unknown) => (typeof key === 'string' && Object.hasOwn(map, key) ? map[key] : undefined);
-
 /** My account (/account): who I am in this instance, and Change password. Open to every logged-in user, with or without roles. */
 @AllowNoRoles()
 @Controller('account')
@@ -42,7 +42,7 @@ export class AccountController {
     @Query('error') error: unknown,
     @Res() res: Response,
   ) {
-    await this.render(res, tenant, me, 200, {}, pick(NOTICES, notice), pick(ERRORS, error));
+    await this.render(res, tenant, me, 200, {}, own(NOTICES, notice), own(ERRORS, error));
   }
 
   @Post('password')
@@ -60,7 +60,7 @@ export class AccountController {
     const problems = await this.account.changePassword(tenant, me, req.sessionID, form, ip, this.devices.trustedDevice(req, tenant.id, me.login));
     if (problems) return this.render(res, tenant, me, 400, problems);
     // The same person goes on under a new session id: a copy of the old cookie is worth nothing now.
-    await new Promise<void>((resolve, reject) => req.login(me, (err) => (err ? reject(err) : resolve())));
+    await logIn(req, me);
     res.redirect(303, '/account?notice=password-changed');
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../users/password-hasher.js';
-import { passwordProblem } from '../users/password-policy.js';
+import { newPasswordErrors } from '../users/password-policy.js';
 import { PasskeysRepository } from '../auth/passkeys.repository.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
 import { TwoStepService } from '../auth/two-step.service.js';
@@ -50,14 +50,12 @@ export class AccountService {
    * Every other session of the user ends; the caller renews the id of this one.
    */
   async changePassword(tenant: Tenant, me: SessionUser, sid: string, form: PasswordChange, ip: string, device?: string): Promise<FieldErrors | undefined> {
-    const errors: FieldErrors = {};
+    const errors: FieldErrors = { ...newPasswordErrors(form.password, form.confirmPassword, me) };
     if (!(await this.auth.confirmPassword(tenant, me, form.currentPassword, ip, device))) {
       errors.currentPassword = 'This is not your current password.';
     }
-    const problem = passwordProblem(form.password, { login: me.login, name: me.name });
-    if (problem) errors.password = problem;
-    else if (form.password !== form.confirmPassword) errors.confirmPassword = 'The passwords do not match.';
-    else if (form.password === form.currentPassword) errors.password = 'Choose a password other than your current one.';
+    if (!errors.password && !errors.confirmPassword && form.password === form.currentPassword)
+      errors.password = 'Choose a password other than your current one.';
     if (Object.keys(errors).length) return errors;
 
     await this.usersService.changePassword(tenant.id, me, await hashPassword(form.password), ip);

@@ -3,6 +3,7 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
 import { IdParam } from '../common/id-param.js';
 import { CHALLENGE_MS, parseJson, refuse } from '../auth/passkey-login.controller.js';
+import { endRequiredSetup } from '../auth/session.js';
 import { PasskeyService } from '../auth/passkey.service.js';
 import { Clock } from '../common/clock.js';
 import { AllowDuringTwoStepSetup, AllowNoRoles, ClientIp } from '../common/decorators.js';
@@ -10,7 +11,7 @@ import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { CurrentUser } from '../users/session-user.js';
 import type { SessionUser } from '../users/session-user.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { CsrfFormDto } from './dto/two-step.dto.js';
+import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
 
 /**
  * My account > Passkeys: Add a passkey (the page's script asks for options, the browser makes the
@@ -46,9 +47,7 @@ export class PasskeysController {
     }
     const error = await this.passkeys.register(tenant, me, response, challenge.challenge, name, ip);
     if (error) return refuse(req, res, 400, error);
-    const wasRequired = !!req.session.mustSetUpTwoStep;
-    delete req.session.mustSetUpTwoStep;
-    res.status(200).json({ redirect: wasRequired ? '/' : '/account?notice=passkey-added' });
+    res.status(200).json({ redirect: endRequiredSetup(req) ? '/' : '/account?notice=passkey-added' });
   }
 
   @Post(':id/remove')
@@ -57,7 +56,7 @@ export class PasskeysController {
     @CurrentUser() me: SessionUser,
     @ClientIp() ip: string,
     @IdParam('id') id: number,
-    @Body() _form: CsrfFormDto,
+    @Body() _form: CsrfOnlyDto,
     @Res() res: Response,
   ) {
     await this.passkeys.remove(tenant, me, id, ip);

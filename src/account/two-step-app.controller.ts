@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import { AuthService } from '../auth/auth.service.js';
 import { DeviceCookies } from '../auth/device-cookie.js';
+import { endRequiredSetup } from '../auth/session.js';
 import { TwoStepService } from '../auth/two-step.service.js';
 import { AllowDuringTwoStepSetup, AllowNoRoles, ClientIp } from '../common/decorators.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
@@ -50,9 +51,7 @@ export class TwoStepAppController {
     if (Object.keys(errors).length || code === '') return this.renderSetup(req, res, tenant, me, 400, 'Type the six-digit code your app shows.');
     const codes = await this.twoStep.confirmTotp(tenant.id, me, code, ip);
     if (!codes) return this.renderSetup(req, res, tenant, me, 400, 'That code is not right. Check that the app shows this instance and type its current code.');
-    const wasRequired = !!req.session.mustSetUpTwoStep;
-    delete req.session.mustSetUpTwoStep;
-    res.status(200).render('account/recovery-codes', { title: 'Recovery codes', accountActive: true, codes, next: wasRequired ? '/' : '/account' });
+    res.status(200).render('account/recovery-codes', { title: 'Recovery codes', accountActive: true, codes, next: endRequiredSetup(req) ? '/' : '/account' });
   }
 
   @Post('off')
@@ -79,14 +78,15 @@ export class TwoStepAppController {
     if (!secret) return res.redirect(303, '/account');
     const host = this.config.tenantHost(tenant.name);
     const qr = await QRCode.toDataURL(totpUri(secret, tenant.displayName, `${me.login}@${host}`), { margin: 2, width: 220 });
+    const required = !!req.session.mustSetUpTwoStep;
     res.status(status).render('account/two-step-app', {
       title: 'Set up authenticator app',
       accountActive: true,
       qr,
       secretGroups: secret.match(/.{1,4}/g)!.join(' '),
       error,
-      required: !!req.session.mustSetUpTwoStep,
-      passkeyScripts: !!req.session.mustSetUpTwoStep,
+      required,
+      passkeyScripts: required,
     });
   }
 }

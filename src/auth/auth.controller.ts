@@ -7,6 +7,7 @@ import { own } from '../common/own.js';
 import { DeviceCookies } from './device-cookie.js';
 import { LocalAuthGuard } from './local-auth.guard.js';
 import { safeNext } from './safe-next.js';
+import { PENDING_TWO_STEP_MS } from './session.js';
 
 const NOTICES: Record<string, string> = {
   expired: 'Your session has ended. Please log in again.',
@@ -17,7 +18,6 @@ const NOTICES: Record<string, string> = {
 };
 
 /** How long a right password waits for its second step. */
-export const PENDING_TWO_STEP_MS = 5 * 60_000;
 
 @Controller()
 export class AuthController {

@@ -4,15 +4,16 @@ import type { Request, Response } from 'express';
 import { Clock } from '../common/clock.js';
 import { renderClientError } from '../common/http-exception.filter.js';
 import { clientAddress, Public } from '../common/decorators.js';
-import { PENDING_TWO_STEP_MS } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
 import { PasskeyService } from './passkey.service.js';
 import { safeNext } from './safe-next.js';
+import { logIn, pendingTwoStep } from './session.js';
 
 /** A challenge is good for this long (the browser's own timeout is shorter). */
 export const CHALLENGE_MS = 3 * 60_000;
 export const PASSKEY_FAILED_MESSAGE = 'That passkey did not log you in. Use a passkey saved for this instance, or log in with your password.';
+const SECOND_STEP_EXPIRED = 'The time for the second step ran out. Log in again.';
 
 /**
  * Log in with a passkey (the login page's button, JavaScript only): options with a fresh challenge
@@ -42,19 +43,14 @@ export class PasskeyLoginController {
   @Public()
   @Post('passkey')
   async verify(@Req() req: Request, @Res() res: Response) {
-    const userId = await this.check(req, 'login');
-    const user = userId !== undefined ? await this.auth.passkeyLogin(req.tenant!, userId, clientAddress(req)) : undefined;
-    if (!user) return refuse(req, res, 401, PASSKEY_FAILED_MESSAGE);
-    await new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));
-    this.devices.issue(res, user.tenantId, user.login);
-    res.status(200).json({ redirect: safeNext(req.body?.next) });
+    await this.finish(req, res, await this.check(req, 'login'), safeNext(req.body?.next));
   }
 
   @Public()
   @Post('two-step/passkey/options')
   async secondStepOptions(@Req() req: Request, @Res() res: Response) {
     const pending = this.pending(req);
-    if (!pending) return refuse(req, res, 401, 'The time for the second step ran out. Log in again.');
+    if (!pending) return refuse(req, res, 401, SECOND_STEP_EXPIRED);
     const options = await this.passkeys.authenticationOptions(req.tenant!, pending.userId);
     req.session.webauthn = { challenge: options.challenge, purpose: 'second-step', at: this.clock.now().getTime() };
     res.status(200).json(options);
@@ -64,13 +60,17 @@ export class PasskeyLoginController {
   @Post('two-step/passkey')
   async secondStep(@Req() req: Request, @Res() res: Response) {
     const pending = this.pending(req);
-    if (!pending) return refuse(req, res, 401, 'The time for the second step ran out. Log in again.');
-    const userId = await this.check(req, 'second-step', pending.userId);
+    if (!pending) return refuse(req, res, 401, SECOND_STEP_EXPIRED);
+    await this.finish(req, res, await this.check(req, 'second-step', pending.userId), pending.next);
+  }
+
+  /** The user the passkey proved is logged in (a new session id) and the page's script is told where to go. */
+  private async finish(req: Request, res: Response, userId: number | undefined, redirect: string) {
     const user = userId !== undefined ? await this.auth.passkeyLogin(req.tenant!, userId, clientAddress(req)) : undefined;
     if (!user) return refuse(req, res, 401, PASSKEY_FAILED_MESSAGE);
-    await new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));
+    await logIn(req, user);
     this.devices.issue(res, user.tenantId, user.login);
-    res.status(200).json({ redirect: pending.next });
+    res.status(200).json({ redirect });
   }
 
   /** The user the posted assertion proves against this session's challenge (used up either way). */
@@ -84,9 +84,7 @@ export class PasskeyLoginController {
   }
 
   private pending(req: Request) {
-    const pending = req.session?.twoStep;
-    if (!pending || pending.tenantId !== req.tenant?.id || this.clock.now().getTime() - pending.startedAt > PENDING_TWO_STEP_MS) return undefined;
-    return pending;
+    return pendingTwoStep(req, this.clock.now().getTime());
   }
 }
 

@@ -10,7 +10,7 @@ import { mailTemplate } from '../mail/mail-layout.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { TenantsService } from '../tenancy/tenants.service.js';
 import { canLogIn } from '../users/user-type.js';
-import { UsersRepository } from '../users/users.repository.js';
+import { UsersRepository, type UserContact } from '../users/users.repository.js';
 
 export const PASSWORD_RESET_KIND = 'password_reset';
 export const PASSWORD_RESET_LINK = 'password_reset';
@@ -19,6 +19,16 @@ export const RESET_PATH = '/password/reset';
 const render = mailTemplate<{ name: string; login: string; instanceName: string; instanceHost: string; link: string; expiresAt: string }>('password-reset');
 
 type Sent = { tenantId: TenantId; userId: number };
+
+export type ResetRefusal = 'cannot-log-in' | 'no-email' | 'deactivated';
+
+/** Why this user cannot be sent a reset mail, if they cannot: only active Internal and External users with an address. */
+export function resetRefusal(user: UserContact): ResetRefusal | undefined {
+  if (!canLogIn(user.user_type)) return 'cannot-log-in';
+  if (!user.email) return 'no-email';
+  if (user.deactivated) return 'deactivated';
+  return undefined;
+}
 
 /**
  * The "Reset your password" mail (outbox kind `password_reset`, ref = the user). The link is made
@@ -51,7 +61,7 @@ export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
   private async composeOne(job: OutboxJob): Promise<ComposedMail<Sent> | undefined> {
     const tenantId = job.tenantId!;
     const [user, tenant] = await Promise.all([this.users.findContact(tenantId, job.refId!), this.tenants.findById(tenantId)]);
-    if (!user || !tenant || !user.email || !canLogIn(user.user_type) || (await this.users.isDeactivated(tenantId, user.id))) return undefined;
+    if (!user || !tenant || resetRefusal(user)) return undefined;
     const expiresAt = new Date(this.clock.now().getTime() + this.config.passwordResetTtlMinutes * 60_000);
     const made = await this.links.issue(this.em, tenantId, PASSWORD_RESET_LINK, user.id, expiresAt);
     const link = `${this.config.tenantOrigin(tenant.name)}${RESET_PATH}/${made.token}`;
@@ -64,7 +74,7 @@ export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
       link,
       expiresAt: formatDate(expiresAt),
     });
-    return { to: user.email, ...content, devNote: `Reset password link for ${user.login}: ${link}`, context: { tenantId, userId: user.id } };
+    return { to: user.email!, ...content, devNote: `Reset password link for ${user.login}: ${link}`, context: { tenantId, userId: user.id } };
   }
 
   async sent(items: { job: OutboxJob; mail: ComposedMail<Sent> }[], em: EntityManager): Promise<void> {

@@ -5,9 +5,10 @@ import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { NewPasswordDto } from '../users/dto/new-password.dto.js';
+import type { NewPasswordErrors } from '../users/password-policy.js';
 import { ForgotPasswordDto } from './dto/password-reset.dto.js';
 import { RESET_PATH } from './password-reset.composer.js';
-import { FORGOT_ANSWER, PasswordResetService, type DeadResetLink, type ResetErrors } from './password-reset.service.js';
+import { FORGOT_ANSWER, PasswordResetService, type DeadResetLink } from './password-reset.service.js';
 
 /** What each dead Reset password link says, and what to do. */
 const DEAD: Record<DeadResetLink, { status: number; title: string; text: string }> = {
@@ -81,7 +82,7 @@ function dead(res: Response, kind: DeadResetLink): void {
   res.status(page.status).render('auth/reset-dead', { layout: 'layouts/public', title: page.title, text: page.text });
 }
 
-function form(res: Response, token: string, user: { login: string; name: string; expiresAt: Date }, errors?: ResetErrors): void {
+function form(res: Response, token: string, user: { login: string; name: string; expiresAt: Date }, errors?: NewPasswordErrors): void {
   res.status(errors ? 400 : 200).render('auth/reset', {
     layout: 'layouts/public',
     title: 'Reset password',

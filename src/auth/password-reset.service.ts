@@ -7,12 +7,12 @@ import type { LinkStatus } from '../links/link-state.js';
 import { MailOutbox } from '../mail/mail-outbox.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { hashPassword } from '../users/password-hasher.js';
-import { passwordProblem } from '../users/password-policy.js';
+import { newPasswordErrors, type NewPasswordErrors } from '../users/password-policy.js';
 import type { SessionUser } from '../users/session-user.js';
 import { canLogIn } from '../users/user-type.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { LoginThrottleService } from './login-throttle.service.js';
-import { PASSWORD_RESET_KIND, PASSWORD_RESET_LINK } from './password-reset.composer.js';
+import { PASSWORD_RESET_KIND, PASSWORD_RESET_LINK, resetRefusal, type ResetRefusal } from './password-reset.composer.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 /** The one answer to "Forgot password", whatever was typed (the contract's exact words). */
@@ -22,10 +22,8 @@ export const RESETS_PER_HOUR = 3;
 
 export type DeadResetLink = Exclude<LinkStatus, 'valid'>;
 export type ResetLinkState = { kind: 'valid'; login: string; name: string; expiresAt: Date } | { kind: DeadResetLink };
-export type ResetErrors = Partial<Record<'password' | 'confirmPassword', string>>;
 export type ResetResult =
-  { kind: 'done'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date; errors: ResetErrors } | { kind: DeadResetLink };
-export type AdminResetRefusal = 'cannot-log-in' | 'no-email' | 'deactivated';
+  { kind: 'done'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date; errors: NewPasswordErrors } | { kind: DeadResetLink };
 
 /** Forgot password, the Reset password link, and the administrator's "Send password reset mail". */
 @Injectable()
@@ -73,21 +71,14 @@ export class PasswordResetService {
   async adminRefusal(
     tenantId: TenantId,
     userId: number,
-  ): Promise<{ user: { id: number; login: string; name: string; email: string | null }; refusal?: AdminResetRefusal }> {
+  ): Promise<{ user: { id: number; login: string; name: string; email: string | null }; refusal?: ResetRefusal }> {
     const user = await this.users.findContact(tenantId, userId);
     if (!user) throw new NotFoundException();
-    const refusal = !canLogIn(user.user_type)
-      ? 'cannot-log-in'
-      : !user.email
-        ? 'no-email'
-        : (await this.users.isDeactivated(tenantId, userId))
-          ? 'deactivated'
-          : undefined;
-    return { user, refusal };
+    return { user, refusal: resetRefusal(user) };
   }
 
   /** Run > Send password reset mail: no hourly limit (an administrator asks), audited. */
-  async sendByAdmin(tenantId: TenantId, actor: SessionUser, userId: number, ip: string): Promise<AdminResetRefusal | undefined> {
+  async sendByAdmin(tenantId: TenantId, actor: SessionUser, userId: number, ip: string): Promise<ResetRefusal | undefined> {
     const { user, refusal } = await this.adminRefusal(tenantId, userId);
     if (refusal) return refusal;
     await this.em.transactional(async (em) => {
@@ -106,7 +97,7 @@ export class PasswordResetService {
     const link = await this.links.check(tenantId, PASSWORD_RESET_LINK, token);
     if (link.status !== 'valid') return { kind: link.status };
     const user = await this.users.findContact(tenantId, link.subjectId);
-    if (!user || !canLogIn(user.user_type) || (await this.users.isDeactivated(tenantId, user.id))) return { kind: 'revoked' };
+    if (!user || !canLogIn(user.user_type) || user.deactivated) return { kind: 'revoked' };
     return { kind: 'valid', login: user.login, name: user.name, expiresAt: link.expiresAt };
   }
 
@@ -118,10 +109,7 @@ export class PasswordResetService {
   async reset(tenantId: TenantId, token: string, password: string, confirmPassword: string, ip: string): Promise<ResetResult> {
     const state = await this.linkState(tenantId, token);
     if (state.kind !== 'valid') return state;
-    const errors: ResetErrors = {};
-    const problem = passwordProblem(password, { login: state.login, name: state.name });
-    if (problem) errors.password = problem;
-    else if (password !== confirmPassword) errors.confirmPassword = 'The passwords do not match.';
+    const errors = newPasswordErrors(password, confirmPassword, state);
     if (Object.keys(errors).length) return { kind: 'invalid', login: state.login, name: state.name, expiresAt: state.expiresAt, errors };
     const passwordHash = await hashPassword(password);
     const done = await this.em.transactional(async (em) => {
@@ -137,7 +125,7 @@ export class PasswordResetService {
       return used;
     });
     if (!done) return { kind: 'used' };
-    await this.throttle.recordSuccess({ account: LoginThrottleService.accountKey(tenantId, state.login), address: '' });
+    await this.throttle.clearAccount(tenantId, state.login);
     return { kind: 'done', login: state.login };
   }
 }

@@ -4,6 +4,7 @@ import session from 'express-session';
 import type pg from 'pg';
 import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
+import type { SessionUser } from '../users/session-user.js';
 import { decodeCookieValue } from './csrf.js';
 import type { SessionPrincipal } from './session.serializer.js';
 import { PgSessionStore } from './sessions.repository.js';
@@ -41,6 +42,28 @@ declare module 'express-session' {
     /** The instance's policy wants a second factor this user has not set up: only the setup is open. */
     mustSetUpTwoStep?: boolean;
   }
+}
+
+/** A login waits this long for its second step. */
+export const PENDING_TWO_STEP_MS = 5 * 60_000;
+
+/** The pending login of this session, when it is of this instance and not too old. */
+export function pendingTwoStep(req: Request, nowMs: number): PendingTwoStep | undefined {
+  const pending = req.session?.twoStep;
+  if (!pending || pending.tenantId !== req.tenant?.id || nowMs - pending.startedAt > PENDING_TWO_STEP_MS) return undefined;
+  return pending;
+}
+
+/** Logs the user into this session; passport renews the session id, so a copy of the old cookie is worth nothing. */
+export function logIn(req: Request, user: SessionUser): Promise<void> {
+  return new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));
+}
+
+/** A second factor was just set up: the instance policy's hold ends. True when there was one (the person goes on to the start page). */
+export function endRequiredSetup(req: Request): boolean {
+  const held = !!req.session.mustSetUpTwoStep;
+  delete req.session.mustSetUpTwoStep;
+  return held;
 }
 
 /** Renew the idle timer at most this often, so a page view does not write the session every time. */

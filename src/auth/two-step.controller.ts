@@ -2,10 +2,9 @@ import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Clock } from '../common/clock.js';
 import { clientAddress, Public } from '../common/decorators.js';
-import { PENDING_TWO_STEP_MS } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
-import type { PendingTwoStep } from './session.js';
+import { logIn, pendingTwoStep, type PendingTwoStep } from './session.js';
 
 export const WRONG_CODE_MESSAGE = 'Wrong code. Type the code your authenticator app shows now, or one of your recovery codes.';
 
@@ -36,18 +35,13 @@ export class TwoStepLoginController {
     const device = this.devices.trustedDevice(req, pending.tenantId, pending.login);
     const user = await this.auth.verifySecondStep(req.tenant!, pending, code, clientAddress(req), device);
     if (!user) return this.render(res, pending, 401, WRONG_CODE_MESSAGE);
-    // req.login renews the session id: the pending session's id is worth nothing afterwards.
-    await new Promise<void>((resolve, reject) => req.login(user, (err) => (err ? reject(err) : resolve())));
+    await logIn(req, user); // a new session id: the pending session's id is worth nothing afterwards
     this.devices.issue(res, user.tenantId, user.login);
     res.redirect(303, pending.next);
   }
 
-  /** The pending login of this session, when it is of this instance and not too old. */
   private pending(req: Request): PendingTwoStep | undefined {
-    const pending = req.session?.twoStep;
-    if (!pending || pending.tenantId !== req.tenant?.id) return undefined;
-    if (this.clock.now().getTime() - pending.startedAt > PENDING_TWO_STEP_MS) return undefined;
-    return pending;
+    return pendingTwoStep(req, this.clock.now().getTime());
   }
 
   private render(res: Response, pending: PendingTwoStep, status: number, error?: string) {

@@ -5,7 +5,8 @@ import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { CurrentUser, type SessionUser } from '../users/session-user.js';
 import { formatDate } from '../common/views.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { CsrfOnlyDto, SignupDto } from './dto/invitation-forms.dto.js';
+import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
+import { SignupDto } from './dto/invitation-forms.dto.js';
 import { SIGNUP_PATH } from './invitation-mail.composer.js';
 import { SignupService, type DeadLink, type FieldErrors } from './signup.service.js';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { hashPassword } from '../users/password-hasher.js';
-import { passwordProblem } from '../users/password-policy.js';
+import { newPasswordErrors, type NewPasswordErrors } from '../users/password-policy.js';
 import { Clock } from '../common/clock.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { LinksService } from '../links/links.service.js';
@@ -17,7 +17,7 @@ export type DeadLink = 'expired' | 'used' | 'revoked' | 'replaced' | 'unknown';
 
 export type LinkState = { kind: 'valid'; login: string; name: string; expiresAt: Date } | { kind: DeadLink };
 
-export type FieldErrors = Partial<Record<'password' | 'confirmPassword', string>>;
+export type FieldErrors = NewPasswordErrors;
 
 export type AcceptResult =
   { kind: 'accepted'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date; errors: FieldErrors } | { kind: DeadLink };
@@ -54,10 +54,7 @@ export class SignupService {
   async accept(tenantId: TenantId, token: string, password: string, confirmPassword: string, ip: string): Promise<AcceptResult> {
     const state = await this.linkState(tenantId, token);
     if (state.kind !== 'valid') return state;
-    const errors: FieldErrors = {};
-    const problem = passwordProblem(password, { login: state.login, name: state.name });
-    if (problem) errors.password = problem;
-    else if (password !== confirmPassword) errors.confirmPassword = 'The passwords do not match.';
+    const errors = newPasswordErrors(password, confirmPassword, state);
     if (errors.password || errors.confirmPassword) return { kind: 'invalid', login: state.login, name: state.name, expiresAt: state.expiresAt, errors };
 
     const passwordHash = await hashPassword(password);

@@ -5,7 +5,8 @@ import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
 import { IdParam } from '../common/id-param.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { BulkInvitationDto, CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
+import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
+import { BulkInvitationDto } from '../invitations/dto/invitation-forms.dto.js';
 import { InvitationExtensionService } from '../invitations/invitation-extension.service.js';
 import { InvitationsService } from '../invitations/invitations.service.js';
 

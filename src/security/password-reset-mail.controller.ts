@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Render, Res } from '@nestjs/common';
+import { IdParam } from '../common/id-param.js';
 import type { Response } from 'express';
-import { PasswordResetService, type AdminResetRefusal } from '../auth/password-reset.service.js';
-import { CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
+import type { ResetRefusal } from '../auth/password-reset.composer.js';
+import { PasswordResetService } from '../auth/password-reset.service.js';
+import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
@@ -23,14 +25,14 @@ export class PasswordResetMailController {
 
   @Get(':id/password-reset')
   @Render('security/password-reset-confirm')
-  async confirm(@CurrentTenant() tenant: Tenant, @Param('id', ParseIntPipe) id: number) {
+  async confirm(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number) {
     const { user, refusal } = await this.resets.adminRefusal(tenant.id, id);
     return { title: 'Send password reset mail', securityActive: true, nav: 'users', user, refusal: refusal && PASSWORD_RESET_MESSAGES[refusal] };
   }
 
   @Post(':id/password-reset')
-  async send(@Admin() admin: AdminRequest, @Param('id', ParseIntPipe) id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
-    const refusal: AdminResetRefusal | undefined = await this.resets.sendByAdmin(admin.tenantId, admin.me, id, admin.ip);
+  async send(@Admin() admin: AdminRequest, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
+    const refusal: ResetRefusal | undefined = await this.resets.sendByAdmin(admin.tenantId, admin.me, id, admin.ip);
     res.redirect(303, `/security/users/${id}?${refusal ? `error=${refusal}` : 'notice=password-reset-queued'}`);
   }
 }

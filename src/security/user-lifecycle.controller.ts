@@ -6,7 +6,7 @@ import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { CurrentUser } from '../users/session-user.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
 import type { SessionUser } from '../users/session-user.js';
-import { CsrfOnlyDto } from '../invitations/dto/invitation-forms.dto.js';
+import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { UserLifecycleService, type LifecycleAction } from './user-lifecycle.service.js';
 

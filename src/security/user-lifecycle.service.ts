@@ -17,6 +17,8 @@ export type LifecycleResult = { ok: true; notice: string } | { ok: false; error:
 export const NOT_YOURSELF_MESSAGE = 'You cannot deactivate yourself. Another administrator can do it.';
 export const RESET_YOURSELF_MESSAGE = 'You cannot reset your own two-step login here. Change it on My account.';
 export const NOTHING_TO_RESET_MESSAGE = 'This user has not set up two-step login.';
+/** The action was done already (here, or by another administrator meanwhile). */
+const ALREADY: Record<LifecycleAction, string> = { deactivate: 'This user is already deactivated.', reactivate: 'This user is active.' };
 
 /**
  * Deactivating and reactivating users. Deactivation ends every session of the user at once (on every
@@ -44,9 +46,7 @@ export class UserLifecycleService {
   /** Why the action cannot be done on this user by this actor, before asking for confirmation. */
   refusal(actor: SessionUser, user: UserRecord, action: LifecycleAction): string | undefined {
     if (action === 'deactivate' && user.id === actor.id) return NOT_YOURSELF_MESSAGE;
-    if (action === 'deactivate' && user.deactivated) return 'This user is already deactivated.';
-    if (action === 'reactivate' && !user.deactivated) return 'This user is active.';
-    return undefined;
+    return user.deactivated === (action === 'deactivate') ? ALREADY[action] : undefined;
   }
 
   async run(tenantId: TenantId, actor: SessionUser, id: number, action: LifecycleAction, ip: string): Promise<LifecycleResult> {
@@ -60,7 +60,7 @@ export class UserLifecycleService {
     try {
       return await this.em.transactional(async (em) => {
         if (!(await this.users.setDeactivated(tenantId, id, action === 'deactivate', em))) {
-          return { ok: false as const, error: action === 'deactivate' ? 'This user is already deactivated.' : 'This user is active.' };
+          return { ok: false as const, error: ALREADY[action] };
         }
         if (action === 'reactivate') {
           await this.audit.record({ ...base, event: 'user_reactivated', details: { login: user.login } }, em);

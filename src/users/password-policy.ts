@@ -29,6 +29,17 @@ export function passwordProblem(password: string, context: { login: string; name
   return undefined;
 }
 
+/** Why a new password typed twice is refused, field by field; empty when it is fine. */
+export type NewPasswordErrors = Partial<Record<'password' | 'confirmPassword', string>>;
+
+/** The rules of every form that sets a password (Create Account, Reset password, Change password): the policy first, then the confirmation. */
+export function newPasswordErrors(password: string, confirmPassword: string, context: { login: string; name: string }): NewPasswordErrors {
+  const problem = passwordProblem(password, context);
+  if (problem) return { password: problem };
+  if (password !== confirmPassword) return { confirmPassword: 'The passwords do not match.' };
+  return {};
+}
+
 export function commonPasswordCount(): number {
   return commonPasswords().size;
 }

@@ -33,7 +33,11 @@ export interface UserContact {
   name: string;
   email: string | null;
   user_type: string;
+  deactivated: boolean;
 }
+
+/** What UserContact reads of a row. */
+const CONTACT = 'id, login, name, email, user_type, deactivated_at is not null as deactivated';
 
 /** Queries on users (app_user). Every method takes the tenant first; writes take the caller's transaction. */
 @Injectable()
@@ -131,7 +135,7 @@ export class UsersRepository {
               coalesce(array_agg(ur.role_id order by r.name) filter (where ur.role_id is not null), '{}') as role_ids
        from app_user u
        left join user_role ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
-       left join role r on r.id = ur.role_id
+       left join role r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
        where u.tenant_id = ? and u.id = ?
        group by u.tenant_id, u.id`,
       [tenantId, id],
@@ -155,7 +159,7 @@ export class UsersRepository {
   async findForReset(tenantId: TenantId, loginOrEmail: string): Promise<UserContact | undefined> {
     const rows = await sql<UserContact>(
       this.em,
-      `select id, login, name, email, user_type from app_user
+      `select ${CONTACT} from app_user
        where tenant_id = ? and (lower(login) = lower(?) or lower(email) = lower(?)) and email is not null
          and user_type in ('Internal', 'External') and deactivated_at is null
        limit 2`,
@@ -164,12 +168,8 @@ export class UsersRepository {
     return rows.length === 1 ? rows[0] : rows.find((r) => r.login.toLowerCase() === loginOrEmail.toLowerCase());
   }
 
-  async isDeactivated(tenantId: TenantId, id: number): Promise<boolean> {
-    return !!(await sqlOne(this.em, 'select 1 from app_user where tenant_id = ? and id = ? and deactivated_at is not null', [tenantId, id]));
-  }
-
   async findContact(tenantId: TenantId, id: number): Promise<UserContact | undefined> {
-    return sqlOne<UserContact>(this.em, 'select id, login, name, email, user_type from app_user where tenant_id = ? and id = ?', [tenantId, id]);
+    return sqlOne<UserContact>(this.em, `select ${CONTACT} from app_user where tenant_id = ? and id = ?`, [tenantId, id]);
   }
 
   async loginTaken(tenantId: TenantId, login: string, exceptId?: number): Promise<boolean> {

@@ -1,11 +1,8 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { CsrfOnlyDto } from '../../common/csrf-only.dto.js';
 
 /** A code typed to confirm the authenticator app. */
-export class CodeFormDto {
-  @IsOptional()
-  @IsString()
-  _csrf?: string;
-
+export class CodeFormDto extends CsrfOnlyDto {
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -13,20 +10,9 @@ export class CodeFormDto {
 }
 
 /** Turning a second factor off asks for the password again. */
-export class PasswordConfirmDto {
-  @IsOptional()
-  @IsString()
-  _csrf?: string;
-
+export class PasswordConfirmDto extends CsrfOnlyDto {
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   currentPassword?: string;
-}
-
-/** A form that carries nothing but its CSRF token (Remove a passkey). */
-export class CsrfFormDto {
-  @IsOptional()
-  @IsString()
-  _csrf?: string;
 }

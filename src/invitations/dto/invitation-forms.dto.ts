@@ -1,15 +1,10 @@
+import { CsrfOnlyDto } from '../../common/csrf-only.dto.js';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, Matches } from 'class-validator';
 import { NewPasswordDto } from '../../users/dto/new-password.dto.js';
 
-/** A form that carries nothing but its CSRF token (send, revoke, request a new invitation). */
-export class CsrfOnlyDto {
-  @IsOptional()
-  @IsString()
-  _csrf?: string;
-}
-
 /** Bulk send: the checked `ids` of the users list (one value or many). */
+
 export class BulkInvitationDto extends CsrfOnlyDto {
   @Transform(({ value }: { value: unknown }) => (value === undefined ? [] : Array.isArray(value) ? value : [value]))
   @IsArray()

@@ -1,11 +1,8 @@
-import { IsIn, IsOptional, IsString } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { CsrfOnlyDto } from '../../common/csrf-only.dto.js';
 
 /** Security > Settings. A checkbox is sent as `on` when checked and not at all otherwise. */
-export class SettingsFormDto {
-  @IsOptional()
-  @IsString()
-  _csrf?: string;
-
+export class SettingsFormDto extends CsrfOnlyDto {
   @IsOptional()
   @IsIn(['on'])
   requireTwoStepForAdmins?: string;

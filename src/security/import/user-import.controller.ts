@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Render, Req, Res } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import type { Request, Response } from 'express';
 import { RequirePermission } from '../../roles/require-permission.decorator.js';
 import { CurrentTenant } from '../../tenancy/current-tenant.decorator.js';
@@ -11,12 +11,9 @@ import { withUpload } from './csv-upload.js';
 import { IMPORT_COLUMNS, ImportFileError, MAX_IMPORT_ROWS } from './import-rows.js';
 import { importJobView } from './import-view.js';
 import { UserImportService } from './user-import.service.js';
+import { CsrfOnlyDto } from '../../common/csrf-only.dto.js';
 
-export class StartImportDto {
-  @IsOptional()
-  @IsString()
-  _csrf?: string;
-
+export class StartImportDto extends CsrfOnlyDto {
   @Transform(({ value }: { value: unknown }) => value === 'on' || value === '1' || value === 'true')
   @IsOptional()
   @IsBoolean()
