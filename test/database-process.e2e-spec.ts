@@ -1,5 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { BUILT_MAIN } from './support/built-app.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -12,8 +13,7 @@ import { freePort } from './support/test-app.js';
  * The built server as an operator runs it, on its own embedded PostgreSQL in a temporary DATA_DIR
  * (the cluster this file kills is its own), or on a DATABASE_URL nothing answers at.
  */
-const OUT = join(PROJECT_ROOT, 'test', '.artifacts', 'database-process-dist');
-const MAIN = join(OUT, 'src', 'main.js');
+const MAIN = BUILT_MAIN;
 
 interface Server {
   proc: ChildProcess;
@@ -67,9 +67,6 @@ describe.runIf(process.platform === 'linux')('the built server when its database
   let agent: ReturnType<typeof request.agent>;
 
   beforeAll(async () => {
-    const tsc = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', OUT], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-    if (build.status !== 0 || !existsSync(MAIN)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
     base = mkdtempSync(join(tmpdir(), 'erp-db-process-'));
     chmodSync(base, 0o755); // the postgres user (when we are root) must enter it
     dataDir = join(base, 'data');

@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { BUILT, BUILT_CLI, BUILT_MAIN } from './support/built-app.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,9 +14,9 @@ import { freePort } from './support/test-app.js';
  * their own embedded PostgreSQL in a temporary DATA_DIR. The build goes to a private folder so a
  * concurrent `npm run build` cannot change the files under test.
  */
-const OUT = join(PROJECT_ROOT, 'test', '.artifacts', 'process-dist');
-const MAIN = join(OUT, 'src', 'main.js');
-const CLI = join(OUT, 'src', 'cli', 'main.js');
+const OUT = BUILT;
+const MAIN = BUILT_MAIN;
+const CLI = BUILT_CLI;
 
 interface Run {
   code: number | null;
@@ -141,14 +142,6 @@ async function waitUntil(check: () => boolean, ms = 10_000): Promise<boolean> {
 function passwordIn(output: string): string | undefined {
   return output.match(/Password: (\S+)/)?.[1];
 }
-
-beforeAll(() => {
-  const build = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0 || !existsSync(MAIN)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-}, 120_000);
 
 describe.runIf(process.platform === 'linux')('the built server and command line', () => {
   let demoPassword: string;

@@ -1,6 +1,7 @@
+import { BUILT_CLI, BUILT_MAIN } from './support/built-app.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +31,8 @@ import { freePort, freshDatabase } from './support/test-app.js';
 
 const INVITE = 'Invitation Internal (No login)';
 // A private build (as test/process.e2e-spec.ts does), so a concurrent `npm run build` cannot change the files under test.
-const OUT = join(PROJECT_ROOT, 'test', '.artifacts', 'scale-out-dist');
-const MAIN = join(OUT, 'src', 'main.js');
-const CLI = join(OUT, 'src', 'cli', 'main.js');
+const MAIN = BUILT_MAIN;
+const CLI = BUILT_CLI;
 const SESSION_SECRET = randomBytes(32).toString('hex');
 const ADMIN_PASSWORD = 'scale out ' + randomBytes(6).toString('hex');
 const SMTP_DELAY_MS = 50;
@@ -40,24 +40,6 @@ const SMTP_DELAY_MS = 50;
 // so its rows come back in seconds, not two minutes. A batch of 20 slow mails (~1.5 s) stays well
 // inside it. The other processes keep the default lease (120 s).
 const LEASE_SECONDS = 5;
-
-/** Builds the app when a source file is newer than the last build (the spawned processes run the compiled app). */
-function buildIfStale(): void {
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  let built = 0;
-  try {
-    built = statSync(MAIN).mtimeMs;
-  } catch {
-    /* not built yet */
-  }
-  if (built > newest(join(PROJECT_ROOT, 'src'))) return;
-  const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-  });
-  if (tsc.status !== 0) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
-}
 
 /** A real SMTP server that takes SMTP_DELAY_MS per message and counts each message per recipient and per sending process (MAIL FROM). */
 class SlowSmtp {
@@ -211,7 +193,6 @@ describe('scale-out: two app processes on one database', () => {
   }
 
   beforeAll(async () => {
-    buildIfStale();
     databaseUrl = await freshDatabase();
     db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
     await smtp.start();

@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { BUILT_MAIN } from '../support/built-app.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/common/paths.js';
 import { freePort } from '../support/test-app.js';
 import { launchBrowser, logIn } from './support.js';
-
-/** Its own build, so a concurrent `npm run build` cannot change the files under test. */
-const OUT = join(PROJECT_ROOT, 'test', '.artifacts', 'first-start-dist');
 
 /**
  * `PORT=<port> npm start` with no BASE_URL, as a person whose port 3000 is taken would run it: the
@@ -23,14 +21,11 @@ describe('npm start on another port, without BASE_URL', () => {
   let output = '';
 
   beforeAll(async () => {
-    const tsc = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', OUT], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
     dataDir = mkdtempSync(join(tmpdir(), 'erp-port-'));
     chmodSync(dataDir, 0o755); // as root, the postgres user must reach it
     const port = await freePort();
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', PORT: String(port), DATA_DIR: join(dataDir, 'data') };
-    server = spawn(process.execPath, [join(OUT, 'src', 'main.js')], { env, cwd: PROJECT_ROOT });
+    server = spawn(process.execPath, [BUILT_MAIN], { env, cwd: PROJECT_ROOT });
     server.stdout!.on('data', (d) => (output += d));
     server.stderr!.on('data', (d) => (output += d));
     browser = await launchBrowser();

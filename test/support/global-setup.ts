@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedCluster } from '../../src/database/embedded-postgres.js';
+import { buildApp } from './built-app.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,9 +17,11 @@ let dir: string | undefined;
 /**
  * One real PostgreSQL for the whole run: DATABASE_URL when set, else an embedded cluster under the
  * OS temp folder (reachable by the postgres user even when the checkout is not). Each test file
- * makes its own database in it.
+ * makes its own database in it. The compiled app for the specs that run it as a child process is
+ * built here too, once (see built-app.ts).
  */
 export async function setup(project: TestProject): Promise<void> {
+  buildApp();
   if (process.env.DATABASE_URL) {
     project.provide('clusterUrl', process.env.DATABASE_URL);
     return;
