@@ -30,16 +30,16 @@ export class AccountService {
   ) {}
 
   async overview(tenant: Tenant, me: SessionUser) {
-    const [row, factors, codesLeft, passkeys] = await Promise.all([
+    const [row, totpOn, codesLeft, passkeys] = await Promise.all([
       this.users.accountOf(tenant.id, me.id),
-      this.twoStep.factorsOf(tenant.id, me.id),
+      this.twoStep.totpOn(tenant.id, me.id),
       this.twoStep.recoveryCodesLeft(tenant.id, me.id),
       this.passkeys.listOf(tenant.id, me.id),
     ]);
     return {
       email: row?.email ?? null,
       previousLogin: row?.previous_login_at ?? null,
-      totpOn: factors.totp,
+      totpOn,
       recoveryCodesLeft: codesLeft,
       passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.created_at, lastUsedAt: p.last_used_at })),
     };

@@ -14,7 +14,7 @@ import { TwoStepService, type SecondFactors } from './two-step.service.js';
 type FailReason = 'throttled' | 'unknown_login' | 'bad_password' | 'cannot_log_in' | 'deactivated';
 
 /** How a login was completed, as the audit log says it. */
-export type LoginMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
+type LoginMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
 
 /**
  * A right password: either the person is logged in (with `mustSetUpTwoStep` when the instance's
@@ -24,13 +24,13 @@ export type PasswordOutcome =
   { kind: 'logged-in'; user: SessionUser; mustSetUpTwoStep: boolean } | { kind: 'second-step'; user: SessionUser; factors: SecondFactors };
 
 /** A login waiting for its second step (kept in the session, without a logged-in user). */
-export interface PendingLogin {
+interface PendingLogin {
   userId: number;
   login: string;
 }
 
 /** The throttle counters an attempt for this login from this client touches. */
-export function throttleKeys(tenantId: number, login: string, ip: string, device?: string): ThrottleKeys {
+function throttleKeys(tenantId: number, login: string, ip: string, device?: string): ThrottleKeys {
   return {
     account: LoginThrottleService.accountKey(tenantId, login),
     address: LoginThrottleService.addressKey(ip),

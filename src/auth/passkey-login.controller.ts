@@ -12,7 +12,7 @@ import { logIn, pendingTwoStep } from './session.js';
 
 /** A challenge is good for this long (the browser's own timeout is shorter). */
 export const CHALLENGE_MS = 3 * 60_000;
-export const PASSKEY_FAILED_MESSAGE = 'That passkey did not log you in. Use a passkey saved for this instance, or log in with your password.';
+const PASSKEY_FAILED_MESSAGE = 'That passkey did not log you in. Use a passkey saved for this instance, or log in with your password.';
 const SECOND_STEP_EXPIRED = 'The time for the second step ran out. Log in again.';
 
 /**

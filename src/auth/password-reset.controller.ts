@@ -9,6 +9,7 @@ import type { NewPasswordErrors } from '../users/password-policy.js';
 import { ForgotPasswordDto } from './dto/password-reset.dto.js';
 import { RESET_PATH } from './password-reset.composer.js';
 import { FORGOT_ANSWER, PasswordResetService, type DeadResetLink } from './password-reset.service.js';
+import { privatePage } from '../common/private-page.js';
 
 /** What each dead Reset password link says, and what to do. */
 const DEAD: Record<DeadResetLink, { status: number; title: string; text: string }> = {
@@ -69,12 +70,6 @@ export class PasswordResetController {
     if (result.kind === 'invalid') return form(res, token, result, result.errors);
     dead(res, result.kind);
   }
-}
-
-/** The token is in the URL: never cached, never sent on as a Referer (forms then post `Origin: null`, which the CSRF check accepts with same-origin fetch metadata). */
-function privatePage(res: Response): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Referrer-Policy', 'no-referrer');
 }
 
 function dead(res: Response, kind: DeadResetLink): void {

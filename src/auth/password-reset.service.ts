@@ -18,7 +18,7 @@ import { SessionsRepository } from './sessions.repository.js';
 /** The one answer to "Forgot password", whatever was typed (the contract's exact words). */
 export const FORGOT_ANSWER = 'If an account matches, a mail with a reset link is on its way.';
 /** At most this many reset mails per account per hour; more requests are answered the same and send nothing. */
-export const RESETS_PER_HOUR = 3;
+const RESETS_PER_HOUR = 3;
 
 export type DeadResetLink = Exclude<LinkStatus, 'valid'>;
 export type ResetLinkState = { kind: 'valid'; login: string; name: string; expiresAt: Date } | { kind: DeadResetLink };

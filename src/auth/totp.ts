@@ -3,7 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 
 /** RFC 6238 as every authenticator app does it: SHA-1, 6 digits, 30 seconds. */
 const PERIOD = 30;
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
 function totp(secretBase32: string, issuer = '', label = ''): TOTP {

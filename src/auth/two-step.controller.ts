@@ -6,7 +6,7 @@ import { AuthService } from './auth.service.js';
 import { DeviceCookies } from './device-cookie.js';
 import { logIn, pendingTwoStep, type PendingTwoStep } from './session.js';
 
-export const WRONG_CODE_MESSAGE = 'Wrong code. Type the code your authenticator app shows now, or one of your recovery codes.';
+const WRONG_CODE_MESSAGE = 'Wrong code. Type the code your authenticator app shows now, or one of your recovery codes.';
 
 /** The second step of a login: /login/two-step, reachable only with a pending login of this instance. */
 @Controller('login/two-step')

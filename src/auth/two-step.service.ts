@@ -14,7 +14,7 @@ export interface SecondFactors {
   passkeys: boolean;
 }
 
-export type CodeKind = 'totp' | 'recovery_code';
+type CodeKind = 'totp' | 'recovery_code';
 
 export interface Actor {
   id: number;
@@ -42,8 +42,13 @@ export class TwoStepService {
   }
 
   async factorsOf(tenantId: TenantId, userId: number): Promise<SecondFactors> {
-    const [totp, passkeys] = await Promise.all([this.repo.totpOf(tenantId, userId), this.passkeys.countOf(tenantId, userId)]);
-    return { totp: !!totp?.enabled, passkeys: passkeys > 0 };
+    const [totp, passkeys] = await Promise.all([this.totpOn(tenantId, userId), this.passkeys.countOf(tenantId, userId)]);
+    return { totp, passkeys: passkeys > 0 };
+  }
+
+  /** Whether the authenticator app is on (set up and confirmed). */
+  async totpOn(tenantId: TenantId, userId: number): Promise<boolean> {
+    return !!(await this.repo.totpOf(tenantId, userId))?.enabled;
   }
 
   async recoveryCodesLeft(tenantId: TenantId, userId: number): Promise<number> {

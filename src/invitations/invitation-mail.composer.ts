@@ -135,14 +135,13 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
   /** Audited on the first failure and when giving up, not on every retry. */
   async failed(job: OutboxJob, { reason, giveUp }: { reason: string; giveUp: boolean }, em: EntityManager): Promise<void> {
     const tenantId = job.tenantId!;
-    if (!(await this.repo.markFailed(em, tenantId, job.refId!, reason))) return;
-    if (job.attempts !== 1 && !giveUp) return;
-    const invitation = await this.repo.find(tenantId, job.refId!);
+    const userId = await this.repo.markFailed(em, tenantId, job.refId!, reason);
+    if (userId === undefined || (job.attempts !== 1 && !giveUp)) return;
     await this.audit.record(
       {
         tenantId,
         event: 'invitation_failed',
-        target: invitation ? { type: 'user', id: invitation.user_id } : null,
+        target: { type: 'user', id: userId },
         details: { invitationId: job.refId, reason, attempts: job.attempts, gaveUp: giveUp },
       },
       em,

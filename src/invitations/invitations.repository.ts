@@ -148,10 +148,6 @@ export class InvitationsRepository {
 
   // ---- delivery (the invitation's mail composer): a claimed batch spans instances, so rows are (tenant, id) pairs ----
 
-  async find(tenantId: TenantId, id: number): Promise<{ id: number; user_id: number; status: InvitationState } | undefined> {
-    return sqlOne(this.em, 'select id, user_id, status from invitation where tenant_id = ? and id = ?', [tenantId, id]);
-  }
-
   /** The invitations with their invitees' names and addresses, in one read for the mails. */
   async findForMail(refs: InvitationRef[]): Promise<Map<number, MailRow>> {
     const rows = await sql<MailRow>(
@@ -199,13 +195,14 @@ export class InvitationsRepository {
     );
   }
 
-  async markFailed(em: EntityManager, tenantId: TenantId, id: number, reason: string): Promise<boolean> {
-    const rows = await sql(
+  /** The invitation's mail failed: its user's id, or undefined when the invitation was closed meanwhile. */
+  async markFailed(em: EntityManager, tenantId: TenantId, id: number, reason: string): Promise<number | undefined> {
+    const row = await sqlOne<{ user_id: number }>(
       em,
-      `update invitation set status = 'failed', last_error = ? where tenant_id = ? and id = ? and status in ('queued', 'sending', 'failed') returning id`,
+      `update invitation set status = 'failed', last_error = ? where tenant_id = ? and id = ? and status in ('queued', 'sending', 'failed') returning user_id`,
       [reason, tenantId, id],
     );
-    return rows.length === 1;
+    return row?.user_id;
   }
 
   /** The user's open invitation is accepted (their link was used in this transaction). */

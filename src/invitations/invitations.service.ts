@@ -161,25 +161,27 @@ export class InvitationsService {
     this.outbox.kick();
   }
 
-  /** Kills the user's open invitation. False when there was none. */
   /** Kills every open invitation and link of a user who is being deactivated, in the caller's transaction (which audits the deactivation). */
   async revokeOnDeactivation(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
+    return this.revokeOpen(em, tenantId, userId);
+  }
+
+  /** Kills the user's open invitation. False when there was none. */
+  async revoke(tenantId: TenantId, actor: Actor, userId: number, ip: string): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      if (!(await this.users.lock(em, tenantId, userId))) throw new NotFoundException();
+      if ((await this.revokeOpen(em, tenantId, userId)) === 0) return false;
+      await this.audit.record({ tenantId, event: 'invitation_revoked', actor, target: { type: 'user', id: userId }, ip }, em);
+      return true;
+    });
+  }
+
+  /** The user's open invitations end as revoked, their queued mails are dropped, and their links die; returns how many were open. */
+  private async revokeOpen(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
     const revoked = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
     await this.outbox.cancel(em, INVITATION_KIND, revoked);
     await this.links.revoke(em, tenantId, INVITATION_LINK, [userId]);
     return revoked.length;
-  }
-
-  async revoke(tenantId: TenantId, actor: Actor, userId: number, ip: string): Promise<boolean> {
-    return this.em.transactional(async (em) => {
-      if (!(await this.users.lock(em, tenantId, userId))) throw new NotFoundException();
-      const revoked = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
-      if (revoked.length === 0) return false;
-      await this.outbox.cancel(em, INVITATION_KIND, revoked);
-      await this.links.revoke(em, tenantId, INVITATION_LINK, [userId]);
-      await this.audit.record({ tenantId, event: 'invitation_revoked', actor, target: { type: 'user', id: userId }, ip }, em);
-      return true;
-    });
   }
 
   /** For a page of the users list: the badge of each user's latest invitation (users never invited are absent). */

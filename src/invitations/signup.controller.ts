@@ -9,6 +9,7 @@ import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
 import { SignupDto } from './dto/invitation-forms.dto.js';
 import { SIGNUP_PATH } from './invitation-mail.composer.js';
 import { SignupService, type DeadLink, type FieldErrors } from './signup.service.js';
+import { privatePage } from '../common/private-page.js';
 
 /** What each dead link says: what happened, and what to do. */
 const DEAD_LINKS: Record<DeadLink, { status: number; title: string; text: string }> = {
@@ -76,16 +77,6 @@ export class SignupController {
     await this.signup.requestAgain(tenant.id, token, ip);
     res.status(200).render('invitations/requested', { layout: 'layouts/public', title: 'Request sent' });
   }
-}
-
-/**
- * The token is in the URL: never cached, never sent on as a Referer. Under no-referrer browsers
- * post the page's own forms with `Origin: null`; the CSRF check accepts that only together with
- * `Sec-Fetch-Site: same-origin`.
- */
-function privatePage(res: Response): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Referrer-Policy', 'no-referrer');
 }
 
 /** The link was opened in a browser where someone is logged in: say who, and offer to log out and come back. */

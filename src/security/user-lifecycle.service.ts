@@ -14,9 +14,9 @@ import { UsersRepository, type UserRecord } from '../users/users.repository.js';
 export type LifecycleAction = 'deactivate' | 'reactivate';
 export type LifecycleResult = { ok: true; notice: string } | { ok: false; error: string };
 
-export const NOT_YOURSELF_MESSAGE = 'You cannot deactivate yourself. Another administrator can do it.';
-export const RESET_YOURSELF_MESSAGE = 'You cannot reset your own two-step login here. Change it on My account.';
-export const NOTHING_TO_RESET_MESSAGE = 'This user has not set up two-step login.';
+const NOT_YOURSELF_MESSAGE = 'You cannot deactivate yourself. Another administrator can do it.';
+const RESET_YOURSELF_MESSAGE = 'You cannot reset your own two-step login here. Change it on My account.';
+const NOTHING_TO_RESET_MESSAGE = 'This user has not set up two-step login.';
 /** The action was done already (here, or by another administrator meanwhile). */
 const ALREADY: Record<LifecycleAction, string> = { deactivate: 'This user is already deactivated.', reactivate: 'This user is active.' };
 
