@@ -5,10 +5,11 @@ import { InvitationMailComposer } from '../src/invitations/invitation-mail.compo
 import type { ComposedMail } from '../src/mail/mail-composer.js';
 import { MailDeliveryWorker } from '../src/mail/mail-delivery.worker.js';
 import { OutboxRepository } from '../src/mail/outbox.repository.js';
-import { tenantFactory, userFactory, type TestTenant } from './support/factories.js';
-import { agentFor, login, submitForm, type Agent } from './support/http.js';
+import { userFactory, type TestTenant } from './support/factories.js';
+import { agentFor, submitForm, type Agent } from './support/http.js';
 import { createAccountLink, TestSmtp } from './support/smtp.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { startMailWorld, type MailWorld } from './support/mail-world.js';
+import type { TestApp } from './support/test-app.js';
 
 const INVITE = 'Invitation Internal (No login)';
 
@@ -21,21 +22,20 @@ describe('mail outbox and Create Account links', () => {
   /** What the link in each mail answered while the sender was still waiting for SMTP's answer. */
   const answeredBeforeAccept: number[] = [];
 
+  let world: MailWorld;
+
   beforeAll(async () => {
-    smtp = await TestSmtp.start({
-      beforeAccept: async (mail: ParsedMail) => {
-        const link = createAccountLink(mail);
-        answeredBeforeAccept.push((await agentFor(t, link.host).get(link.pathname)).status);
+    world = await startMailWorld({
+      smtp: {
+        beforeAccept: async (mail: ParsedMail) => {
+          const link = createAccountLink(mail);
+          answeredBeforeAccept.push((await agentFor(t, link.host).get(link.pathname)).status);
+        },
       },
     });
-    t = await createTestApp({ env: { SMTP_URL: smtp.url } });
-    acme = await tenantFactory(t);
-    ({ agent: admin } = await login(t, acme.host, acme.admin.login, acme.admin.password));
+    ({ t, smtp, acme, admin } = world);
   });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  afterAll(() => world?.close());
 
   it('a link works from the moment its mail can arrive: before SMTP has even accepted it', async () => {
     const user = await userFactory(t.db, acme, { userType: INVITE, roles: ['Worker'], password: null });

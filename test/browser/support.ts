@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { SIGNUP_PATH } from '../../src/invitations/invitation-mail.composer.js';
-import { hashLinkToken, newLinkToken } from '../../src/links/link-token.js';
 import { tenantFactory, type TestTenant } from '../support/factories.js';
+import { openInvitationFor } from '../support/invitations.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /** Instance hosts are real names (`acme.my.erp.net`); Chromium maps them to the test server. */
@@ -84,16 +84,7 @@ export async function newPage(
  * Create Account page.
  */
 export async function openInvitation(world: BrowserWorld, userId: number): Promise<string> {
-  const token = newLinkToken();
-  await world.t.db.query(
-    `insert into invitation (tenant_id, user_id, status, expires_at, sent_at) values ($1, $2, 'sent', now() + interval '72 hours', now())`,
-    [world.tenant.id, userId],
-  );
-  await world.t.db.query(
-    `insert into one_time_link (tenant_id, purpose, subject_id, token_hash, expires_at) values ($1, 'invitation', $2, $3, now() + interval '72 hours')`,
-    [world.tenant.id, userId, hashLinkToken(token)],
-  );
-  return `${SIGNUP_PATH}/${token}`;
+  return `${SIGNUP_PATH}/${await openInvitationFor(world.t.db, world.tenant.id, userId, '72 hours')}`;
 }
 
 /** Logs in through the real login form, by accessible names only. */

@@ -12,8 +12,10 @@ export interface MailWorld {
   close(): Promise<void>;
 }
 
-export async function startMailWorld(options: { displayName?: string; env?: Record<string, string> } = {}): Promise<MailWorld> {
-  const smtp = await TestSmtp.start();
+export async function startMailWorld(
+  options: { displayName?: string; env?: Record<string, string>; smtp?: Parameters<typeof TestSmtp.start>[0] } = {},
+): Promise<MailWorld> {
+  const smtp = await TestSmtp.start(options.smtp);
   const t = await createTestApp({ env: { SMTP_URL: smtp.url, ...options.env } });
   const acme = await tenantFactory(t, { displayName: options.displayName });
   const { agent: admin } = await login(t, acme.host, acme.admin.login, acme.admin.password);
