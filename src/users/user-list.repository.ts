@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { asDate, sql, sqlOne } from '../database/sql.js';
 import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
-import { DEACTIVATED, type UserStatus } from './users.repository.js';
+import { DEACTIVATED, type UserContact, type UserStatus } from './users.repository.js';
 
 /**
  * A search counts its matches up to this many ("of more than 500" beyond): counting reads the rows,
@@ -42,13 +42,8 @@ export interface UserPageQuery {
   pageSize: number;
 }
 
-export interface UserListRow {
-  id: number;
-  login: string;
-  name: string;
-  email: string | null;
-  user_type: string;
-  deactivated: boolean;
+/** A row of the users list: the user's contact fields, the key it is sorted by, and whether they asked for an invitation. */
+export interface UserListRow extends UserContact {
   sort_key: string;
   invitation_requested_at: Date | null;
 }
