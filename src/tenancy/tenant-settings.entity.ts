@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { Tenant } from './tenant.entity.js';
 
 /** An instance's settings (Security > Settings); no row means the defaults. */
@@ -10,6 +10,14 @@ export class TenantSettings {
   /** Users who may use the Security module must have a second factor. */
   @Property({ type: 'boolean', default: false })
   requireTwoStepForAdmins: boolean = false;
+
+  /** Pages and mails of users without a language of their own, and anonymous pages the browser does not choose for. */
+  @Enum({ items: ['en', 'de', 'bg'], default: 'en' })
+  defaultLanguage: string = 'en';
+
+  /** IANA time zone in which dates are shown. */
+  @Property({ columnType: 'text', default: 'UTC' })
+  timeZone: string = 'UTC';
 
   @Property({ type: 'Date', defaultRaw: 'now()' })
   updatedAt: Date = new Date();

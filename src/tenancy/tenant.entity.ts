@@ -14,6 +14,14 @@ export class Tenant {
   @Property({ type: 'string', length: 200 })
   displayName!: string;
 
+  /** From the instance's settings (tenant_settings), read with the tenant: the language of pages for whom nothing else decides. */
+  @Property({ type: 'text', persist: false })
+  defaultLanguage: string = 'en';
+
+  /** From the instance's settings: the IANA time zone dates are shown in. */
+  @Property({ type: 'text', persist: false })
+  timeZone: string = 'UTC';
+
   @Property({ type: 'Date', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 }

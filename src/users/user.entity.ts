@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { Tenant } from '../tenancy/tenant.entity.js';
 import type { UserType } from './user-type.js';
 
@@ -60,6 +60,10 @@ export class User {
 
   @Property({ type: 'Date', nullable: true })
   previousLoginAt?: Date | null;
+
+  /** The user's language for pages and mails (`en`, `de`, `bg`); null: the instance's default. */
+  @Enum({ items: ['en', 'de', 'bg'], nullable: true })
+  language?: string | null;
 
   @Property({ type: 'integer', version: true, default: 1 })
   version!: number;
