@@ -1,7 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { isMessageKey } from './i18n/i18n.js';
+import { msg, type Text } from './i18n/message.js';
 
-export type FieldErrors = Record<string, string>;
+/** Per field, its first problem: a Message (DTO messages are catalogue keys) or a text. */
+export type FieldErrors = Record<string, Text>;
 
 /**
  * Validates an HTML form body against a class-validator DTO and returns the first message per
@@ -14,7 +17,7 @@ export async function validateForm<T extends object>(dto: new () => T, body: unk
   const errors: FieldErrors = {};
   for (const problem of problems) {
     const first = Object.values(problem.constraints ?? {})[0];
-    if (first && !errors[problem.property]) errors[problem.property] = first;
+    if (first && !errors[problem.property]) errors[problem.property] = isMessageKey(first) ? msg(first) : first;
   }
   return { value, errors };
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { registerI18nHelpers } from '../common/i18n/helpers.js';
+import { DEFAULT_LANGUAGE } from '../common/i18n/i18n.js';
 import { VIEWS_DIR } from '../common/views.js';
 
 export interface MailContent {
@@ -12,6 +14,8 @@ export interface MailContent {
 // One Handlebars instance for mail. The HTML part escapes every value; the text part must not turn
 // `&` into `&amp;`, so it is compiled without escaping and each value is made a single plain line first.
 const hb = Handlebars.create();
+// `{{t}}`, `{{th}}`, `{{tp}}` and `{{date}}` in the reader's language (the model's `lang`).
+registerI18nHelpers(hb);
 const load = (file: string) => readFileSync(join(VIEWS_DIR, 'mail', file), 'utf8');
 const layout = hb.compile(load('layout.hbs'), { strict: true });
 
@@ -24,13 +28,14 @@ export function oneLine(value: string): string {
 /**
  * A feature's message: `views/mail/<name>.hbs` (the HTML body, put in the shared layout) and
  * `<name>.txt.hbs` (the plain-text part), compiled once. The feature owns the templates and the model.
+ * `lang` is the recipient's language: the templates' texts, the subject the feature gives and `<html lang>`.
  */
-export function mailTemplate<M extends Record<string, string>>(name: string): (subject: (plain: M) => string, model: M) => MailContent {
+export function mailTemplate<M extends Record<string, string>>(name: string): (subject: (plain: M) => string, model: M, lang?: string) => MailContent {
   const body = hb.compile(load(`${name}.hbs`), { strict: true });
   const text = hb.compile(load(`${name}.txt.hbs`), { strict: true, noEscape: true });
-  return (subject, model) => {
+  return (subject, model, lang = DEFAULT_LANGUAGE) => {
     const plain = Object.fromEntries(Object.entries(model).map(([k, v]) => [k, oneLine(v)])) as M;
     const title = subject(plain);
-    return { subject: title, html: layout({ subject: title, body: body(model) }), text: text(plain) };
+    return { subject: title, html: layout({ subject: title, lang, body: body({ ...model, lang }) }), text: text({ ...plain, lang }) };
   };
 }

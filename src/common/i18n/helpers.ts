@@ -1,0 +1,58 @@
+import Handlebars, { type HelperOptions } from 'handlebars';
+import { DEFAULT_LANGUAGE, formatDateTime, isMessageKey, keyOfEnglish, translate } from './i18n.js';
+import { Message } from './message.js';
+
+/** What a page or mail is rendered for: its reader's language and the instance's time zone. */
+export interface Reader {
+  lang?: string;
+  timeZone?: string;
+}
+
+const { SafeString } = Handlebars;
+
+function readerOf(options: HelperOptions): Reader {
+  const root = (options.data as { root?: Reader & { tenant?: { timeZone?: string } } } | undefined)?.root;
+  return { lang: root?.lang ?? DEFAULT_LANGUAGE, timeZone: root?.timeZone ?? root?.tenant?.timeZone ?? 'UTC' };
+}
+
+/**
+ * A text for the reader: `{{t "key" name=value}}`, or `{{t message}}` for a Message (or a key) made
+ * in code, or the English text of a catalogue entry (gettext-style). Anything else (a person's own
+ * words, a name) is shown as it is. Handlebars escapes the result.
+ */
+export function textFor(lang: string | undefined, value: unknown, values: Record<string, unknown> = {}): string {
+  if (value instanceof Message) return value.in(lang);
+  if (typeof value !== 'string') return value === undefined || value === null ? '' : String(value);
+  const key = isMessageKey(value) ? value : keyOfEnglish(value);
+  if (!key) return value;
+  const filled = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v instanceof Message ? v.in(lang) : (v as string | number | Date)]));
+  return translate(lang, key, filled);
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
+const escapeHtml = (value: string) => value.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]!);
+
+/** A catalogue text holding its own markup (`<strong>`, `<em>`): each value is escaped, the catalogue's tags kept. */
+export function htmlTextFor(lang: string | undefined, key: string, values: Record<string, unknown> = {}): string {
+  const escaped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeHtml(v instanceof Message ? v.in(lang) : String(v ?? ''))]));
+  return translate(lang, key, escaped);
+}
+
+/** Without the catalogue's markup: for plain-text mails. */
+export function plainTextFor(lang: string | undefined, key: string, values: Record<string, unknown> = {}): string {
+  return textFor(lang, key, values).replace(/<\/?(strong|em)>/g, '');
+}
+
+/** Registers `t`, `th` (a text with markup), `tp` (plain, markup dropped) and `date` on a Handlebars instance (pages and mails each have their own). */
+export function registerI18nHelpers(hb: { registerHelper(name: string, fn: Handlebars.HelperDelegate): void }): void {
+  hb.registerHelper('t', (value: unknown, options: HelperOptions) => textFor(readerOf(options).lang, value, options.hash as Record<string, unknown>));
+  hb.registerHelper(
+    'th',
+    (key: string, options: HelperOptions) => new SafeString(htmlTextFor(readerOf(options).lang, key, options.hash as Record<string, unknown>)),
+  );
+  hb.registerHelper('tp', (key: string, options: HelperOptions) => plainTextFor(readerOf(options).lang, key, options.hash as Record<string, unknown>));
+  hb.registerHelper('date', (value: unknown, options: HelperOptions) => {
+    const reader = readerOf(options);
+    return formatDateTime(value, reader.lang, reader.timeZone);
+  });
+}
