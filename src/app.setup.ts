@@ -10,6 +10,7 @@ import { CSRF_FAILED_MESSAGE, csrfMiddleware } from './auth/csrf.js';
 import { sessionMiddleware, sessionTimeouts } from './auth/session.js';
 import { enrichLogContext, requestContext } from './common/app-logger.js';
 import { Clock } from './common/clock.js';
+import { requestLanguage, setPageLanguage } from './common/i18n/language.js';
 import { renderClientError } from './common/http-exception.filter.js';
 import { renderUnavailable } from './common/unavailable.js';
 import { PROJECT_ROOT } from './common/paths.js';
@@ -64,6 +65,12 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.useStaticAssets(join(PROJECT_ROOT, 'public'), { prefix: '/assets/', maxAge: config.production ? '1d' : 0, index: false });
   // The browser half of @simplewebauthn, served by the app itself (script-src 'self', no CDN).
   app.useStaticAssets(WEBAUTHN_BROWSER_DIR, { prefix: '/assets/vendor/simplewebauthn/', maxAge: config.production ? '1d' : 0, index: false });
+  // The page's language: first from the browser (pages of unknown hosts), then from the instance and,
+  // once the session is read, the logged-in user (their row comes with the session: no extra query).
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    setPageLanguage(res, requestLanguage(req, undefined, undefined));
+    next();
+  });
   app.use(tenantMiddleware(config, app.get(TenantsService)));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
   app.use(sessionMiddleware(config, app.get<pg.Pool>(PG_POOL), (err) => database.report(err) || new Logger('Session').warn(`Session store: ${String(err)}`)));
@@ -74,6 +81,12 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
     req.session ? passportInit(req, res, () => passportSession(req, res, next)) : next(),
   );
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const user = req.user && req.tenant && req.user.tenantId === req.tenant.id ? req.user : undefined;
+    setPageLanguage(res, requestLanguage(req, user, req.tenant?.defaultLanguage));
+    res.locals.timeZone = req.tenant?.timeZone ?? 'UTC';
+    next();
+  });
   app.use(enrichLogContext);
   app.use(csrfMiddleware(config, (req, res) => renderClientError(req, res, 403, CSRF_FAILED_MESSAGE)));
   // Pages that depend on who is logged in are never cached.

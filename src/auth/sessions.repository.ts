@@ -20,6 +20,7 @@ interface UserRow {
   login: string;
   name: string;
   user_type: string;
+  language: string | null;
   role_count: number;
   permissions: string[];
 }
@@ -27,7 +28,7 @@ interface UserRow {
 type SessionRow = UserRow & { sess: SessionData };
 
 /** A user as a request sees it: what their roles allow (deactivated users are nobody). */
-const USER = `u.tenant_id, u.login, u.name, u.user_type,
+const USER = `u.tenant_id, u.login, u.name, u.user_type, u.language,
        (select count(*)::int from user_role ur where ur.tenant_id = u.tenant_id and ur.user_id = u.id) as role_count,
        coalesce((select array_agg(distinct p) from user_role ur
                  join role r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
@@ -119,6 +120,7 @@ function toSessionUser(row: UserRow): SessionUser | null {
     login: row.login,
     name: row.name,
     userType: row.user_type,
+    language: row.language,
     roleCount: row.role_count,
     permissions: row.permissions,
   };

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { fromEnglish, msg } from '../common/i18n/message.js';
 import type { AppConfig } from '../config/app-config.js';
 import { instanceLabel, instanceNameProblem } from './instance-name.js';
 import type { TenantsService } from './tenants.service.js';
@@ -35,7 +36,7 @@ function baseHost(config: AppConfig, req: Request, res: Response): void {
     return;
   }
   if (req.path === '/') {
-    res.render('home/landing', { layout: 'layouts/public', title: 'Go to your instance', baseHost: config.baseHost });
+    res.render('home/landing', { layout: 'layouts/public', title: 'landing.title', baseHost: config.baseHost });
     return;
   }
   if (req.path === '/go') {
@@ -46,10 +47,10 @@ function baseHost(config: AppConfig, req: Request, res: Response): void {
     if (problem) {
       res.status(400).render('home/landing', {
         layout: 'layouts/public',
-        title: 'Go to your instance',
+        title: 'landing.title',
         baseHost: config.baseHost,
         instance: name,
-        error: `An instance name ${problem}.`,
+        error: msg('landing.badName', { problem: fromEnglish(problem) }),
       });
       return;
     }

@@ -9,6 +9,8 @@ export interface SessionUser {
   login: string;
   name: string;
   userType: string;
+  /** `en`, `de`, `bg`, or null for the instance's default. */
+  language: string | null;
   roleCount: number;
   permissions: string[];
 }
