@@ -12,12 +12,15 @@ import { validateForm, type FieldErrors } from '../common/validate-form.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { LanguageDto } from './dto/language.dto.js';
+import { LANGUAGE_NAMES, LANGUAGES } from '../common/i18n/i18n.js';
 
 const NOTICES: Record<string, string> = {
   'password-changed': 'Your password has been changed. You were logged out everywhere else.',
   'two-step-off': 'The authenticator app is turned off, and its recovery codes no longer work.',
   'passkey-added': 'Your passkey was added. You can log in with it now.',
   'passkey-removed': 'The passkey was removed.',
+  'language-changed': 'account.languageSaved',
 };
 
 const ERRORS: Record<string, string> = {
@@ -45,6 +48,16 @@ export class AccountController {
     await this.render(res, tenant, me, 200, {}, own(NOTICES, notice), own(ERRORS, error));
   }
 
+  /** The person's own language: every page from the next one on (empty: the instance's default). */
+  @Post('language')
+  async changeLanguage(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Body() body: unknown, @Res() res: Response) {
+    const { value, errors } = await validateForm(LanguageDto, body);
+    if (Object.keys(errors).length) return this.render(res, tenant, me, 400, {}, undefined, 'account.languageRefused');
+    const language = value.language || null;
+    if (language !== me.language) await this.account.changeLanguage(tenant, me, language, ip);
+    res.redirect(303, '/account?notice=language-changed');
+  }
+
   @Post('password')
   async changePassword(
     @CurrentTenant() tenant: Tenant,
@@ -67,9 +80,13 @@ export class AccountController {
   private async render(res: Response, tenant: Tenant, me: SessionUser, status: number, errors: FieldErrors, notice?: string, error?: string) {
     const overview = await this.account.overview(tenant, me);
     res.status(status).render('account/index', {
-      title: 'My account',
+      title: 'layout.myAccount',
       accountActive: true,
       ...overview,
+      languages: [
+        { value: '', label: 'userForm.instanceDefault', selected: !me.language },
+        ...LANGUAGES.map((value) => ({ value, label: LANGUAGE_NAMES[value], selected: value === me.language })),
+      ],
       instanceHost: this.config.tenantHost(tenant.name),
       errors,
       hasErrors: Object.keys(errors).length > 0,

@@ -1,4 +1,5 @@
 import { ForbiddenException, HttpException, HttpStatus } from '@nestjs/common';
+import { msg } from '../common/i18n/message.js';
 import type { Request, Response } from 'express';
 import type { RendersItself } from '../common/http-exception.filter.js';
 import { setUnavailableHeaders, UNAVAILABLE_MESSAGE } from '../common/unavailable.js';
@@ -42,11 +43,11 @@ export class LoginRequiredException extends HttpException implements RendersItse
 /** The seed's note: a user without roles sees exactly this, with their login. */
 export class NoRolesException extends ForbiddenException implements RendersItself {
   constructor(readonly login: string) {
-    super(`The currently logged user ${login} has no assigned roles.`);
+    super(msg('errors.noRoles.line1', { login }).toString());
   }
 
   renderResponse(_req: Request, res: Response): void {
-    res.status(403).render('errors/no-roles', { title: 'No assigned roles', login: this.login });
+    res.status(403).render('errors/no-roles', { title: 'errors.noRoles.title', login: this.login });
   }
 }
 

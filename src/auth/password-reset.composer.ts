@@ -2,7 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
-import { formatDate } from '../common/views.js';
+import { formatDateTime, translate } from '../common/i18n/i18n.js';
+import { readerLanguage } from '../common/i18n/language.js';
 import { AppConfig } from '../config/app-config.js';
 import { LinksService } from '../links/links.service.js';
 import { MailComposers, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
@@ -66,14 +67,19 @@ export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
     const made = await this.links.issue(this.em, tenantId, PASSWORD_RESET_LINK, user.id, expiresAt);
     const link = `${this.config.tenantOrigin(tenant.name)}${RESET_PATH}/${made.token}`;
     const host = this.config.tenantHost(tenant.name);
-    const content = render((m) => `Reset your password for ${m.instanceHost}`, {
-      name: user.name,
-      login: user.login,
-      instanceName: tenant.displayName,
-      instanceHost: host,
-      link,
-      expiresAt: formatDate(expiresAt),
-    });
+    const lang = readerLanguage(user.language, tenant.defaultLanguage);
+    const content = render(
+      (m) => translate(lang, 'mail.reset.subject', { host: m.instanceHost }),
+      {
+        name: user.name,
+        login: user.login,
+        instanceName: tenant.displayName,
+        instanceHost: host,
+        link,
+        expiresAt: formatDateTime(expiresAt, lang, tenant.timeZone),
+      },
+      lang,
+    );
     return { to: user.email!, ...content, devNote: `Reset password link for ${user.login}: ${link}`, context: { tenantId, userId: user.id } };
   }
 

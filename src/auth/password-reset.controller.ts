@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientIp, Public } from '../common/decorators.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
-import { formatDate } from '../common/views.js';
+import { formatDateTime } from '../common/i18n/i18n.js';
+import { readerLanguage, setPageLanguage } from '../common/i18n/language.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { NewPasswordDto } from '../users/dto/new-password.dto.js';
 import type { NewPasswordErrors } from '../users/password-policy.js';
@@ -11,29 +12,13 @@ import { RESET_PATH } from './password-reset.composer.js';
 import { FORGOT_ANSWER, PasswordResetService, type DeadResetLink } from './password-reset.service.js';
 import { privatePage } from '../common/private-page.js';
 
-/** What each dead Reset password link says, and what to do. */
+/** What each dead Reset password link says, and what to do (catalogue keys). */
 const DEAD: Record<DeadResetLink, { status: number; title: string; text: string }> = {
-  expired: {
-    status: 410,
-    title: 'This reset link has expired',
-    text: 'The link was valid for a limited time only. Ask for a new one: your password has not changed.',
-  },
-  used: {
-    status: 410,
-    title: 'This reset link has already been used',
-    text: 'A new password was already set with this link. Log in with it, or ask for a new link.',
-  },
-  replaced: {
-    status: 410,
-    title: 'This reset link was replaced',
-    text: 'A newer link was sent to you, or your password was already reset. Use the newest mail, or ask for a new link.',
-  },
-  revoked: { status: 410, title: 'This reset link no longer works', text: 'It was withdrawn. Ask for a new one, or ask your administrator.' },
-  unknown: {
-    status: 404,
-    title: 'This link is not valid',
-    text: 'The link is incomplete or not meant for this site. Copy the whole link from the mail, or ask for a new one.',
-  },
+  expired: { status: 410, title: 'reset.dead.expired.title', text: 'reset.dead.expired.text' },
+  used: { status: 410, title: 'reset.dead.used.title', text: 'reset.dead.used.text' },
+  replaced: { status: 410, title: 'reset.dead.replaced.title', text: 'reset.dead.replaced.text' },
+  revoked: { status: 410, title: 'reset.dead.revoked.title', text: 'reset.dead.revoked.text' },
+  unknown: { status: 404, title: 'signup.dead.unknown.title', text: 'reset.dead.unknown.text' },
 };
 
 /** Forgot password (from the login page) and the Reset password page behind the mailed link. Open to anyone. */
@@ -44,14 +29,14 @@ export class PasswordResetController {
 
   @Get('forgot')
   forgotPage(@Res() res: Response) {
-    res.render('auth/forgot', { layout: 'layouts/public', title: 'Forgot password' });
+    res.render('auth/forgot', { layout: 'layouts/public', title: 'forgot.title' });
   }
 
   /** The same page, words and status whatever was typed. */
   @Post('forgot')
   async forgot(@CurrentTenant() tenant: Tenant, @Body() form: ForgotPasswordDto, @ClientIp() ip: string, @Res() res: Response) {
     await this.resets.request(tenant.id, form.login ?? '', ip);
-    res.status(200).render('auth/forgot', { layout: 'layouts/public', title: 'Forgot password', answer: FORGOT_ANSWER });
+    res.status(200).render('auth/forgot', { layout: 'layouts/public', title: 'forgot.title', answer: FORGOT_ANSWER });
   }
 
   @Get('reset/:token')
@@ -59,7 +44,7 @@ export class PasswordResetController {
     privatePage(res);
     const state = await this.resets.linkState(tenant.id, token);
     if (state.kind !== 'valid') return dead(res, state.kind);
-    form(res, token, state);
+    form(res, tenant, token, state);
   }
 
   @Post('reset/:token')
@@ -67,7 +52,7 @@ export class PasswordResetController {
     privatePage(res);
     const result = await this.resets.reset(tenant.id, token, body.password ?? '', body.confirmPassword ?? '', ip);
     if (result.kind === 'done') return res.redirect(303, `/login?notice=password-reset&login=${encodeURIComponent(result.login)}`);
-    if (result.kind === 'invalid') return form(res, token, result, result.errors);
+    if (result.kind === 'invalid') return form(res, tenant, token, result, result.errors);
     dead(res, result.kind);
   }
 }
@@ -77,14 +62,23 @@ function dead(res: Response, kind: DeadResetLink): void {
   res.status(page.status).render('auth/reset-dead', { layout: 'layouts/public', title: page.title, text: page.text });
 }
 
-function form(res: Response, token: string, user: { login: string; name: string; expiresAt: Date }, errors?: NewPasswordErrors): void {
+/** The Reset password form, in its user's language (theirs, else the instance's default), like the mail. */
+function form(
+  res: Response,
+  tenant: Tenant,
+  token: string,
+  user: { login: string; name: string; language: string | null; expiresAt: Date },
+  errors?: NewPasswordErrors,
+): void {
+  const lang = readerLanguage(user.language, tenant.defaultLanguage);
+  setPageLanguage(res, lang);
   res.status(errors ? 400 : 200).render('auth/reset', {
     layout: 'layouts/public',
-    title: 'Reset password',
+    title: 'reset.title',
     action: `${RESET_PATH}/${token}`,
     login: user.login,
     name: user.name,
     errors,
-    expiresAt: formatDate(user.expiresAt),
+    expiresAt: formatDateTime(user.expiresAt, lang, tenant.timeZone),
   });
 }

@@ -21,9 +21,11 @@ export const FORGOT_ANSWER = 'If an account matches, a mail with a reset link is
 const RESETS_PER_HOUR = 3;
 
 export type DeadResetLink = Exclude<LinkStatus, 'valid'>;
-export type ResetLinkState = { kind: 'valid'; login: string; name: string; expiresAt: Date } | { kind: DeadResetLink };
+export type ResetLinkState = { kind: 'valid'; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadResetLink };
 export type ResetResult =
-  { kind: 'done'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date; errors: NewPasswordErrors } | { kind: DeadResetLink };
+  | { kind: 'done'; login: string }
+  | { kind: 'invalid'; login: string; name: string; language: string | null; expiresAt: Date; errors: NewPasswordErrors }
+  | { kind: DeadResetLink };
 
 /** Forgot password, the Reset password link, and the administrator's "Send password reset mail". */
 @Injectable()
@@ -98,7 +100,7 @@ export class PasswordResetService {
     if (link.status !== 'valid') return { kind: link.status };
     const user = await this.users.findContact(tenantId, link.subjectId);
     if (!user || !canLogIn(user.user_type) || user.deactivated) return { kind: 'revoked' };
-    return { kind: 'valid', login: user.login, name: user.name, expiresAt: link.expiresAt };
+    return { kind: 'valid', login: user.login, name: user.name, language: user.language, expiresAt: link.expiresAt };
   }
 
   /**
@@ -110,7 +112,8 @@ export class PasswordResetService {
     const state = await this.linkState(tenantId, token);
     if (state.kind !== 'valid') return state;
     const errors = newPasswordErrors(password, confirmPassword, state);
-    if (Object.keys(errors).length) return { kind: 'invalid', login: state.login, name: state.name, expiresAt: state.expiresAt, errors };
+    if (Object.keys(errors).length)
+      return { kind: 'invalid', login: state.login, name: state.name, language: state.language, expiresAt: state.expiresAt, errors };
     const passwordHash = await hashPassword(password);
     const done = await this.em.transactional(async (em) => {
       const used = await this.links.use(em, tenantId, PASSWORD_RESET_LINK, token);

@@ -2,7 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
-import { formatDate } from '../common/views.js';
+import { formatDateTime, translate } from '../common/i18n/i18n.js';
+import { readerLanguage } from '../common/i18n/language.js';
 import { AppConfig } from '../config/app-config.js';
 import { LinksService } from '../links/links.service.js';
 import { mailTemplate } from '../mail/mail-layout.js';
@@ -83,13 +84,19 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
 
   private mail(tenantId: TenantId, row: MailRow, tenant: Tenant, made: { id: number; token: string }, expiresAt: Date): ComposedMail<Sent> {
     const link = `${this.config.tenantOrigin(tenant.name)}${SIGNUP_PATH}/${made.token}`;
-    const content = render((m) => `Invitation to join ${m.instanceHost}`, {
-      name: row.name,
-      instanceName: tenant.displayName,
-      instanceHost: this.config.tenantHost(tenant.name),
-      link,
-      expiresAt: formatDate(expiresAt),
-    });
+    // In the invitee's language (theirs, else the instance's default), dates in the instance's time zone.
+    const lang = readerLanguage(row.language, tenant.defaultLanguage);
+    const content = render(
+      (m) => translate(lang, 'mail.invitation.subject', { host: m.instanceHost }),
+      {
+        name: row.name,
+        instanceName: tenant.displayName,
+        instanceHost: this.config.tenantHost(tenant.name),
+        link,
+        expiresAt: formatDateTime(expiresAt, lang, tenant.timeZone),
+      },
+      lang,
+    );
     return {
       to: row.email!,
       ...content,

@@ -1,3 +1,5 @@
+import { msg, type Message } from '../common/i18n/message.js';
+
 /**
  * What the user form and the users list say after an invitation action: `?notice=<code>` and
  * `?error=<code>` on /security/users/:id map to these texts.
@@ -18,6 +20,6 @@ export const INVITATION_MESSAGES: Record<string, string> = {
 export type InvitationRefusal = 'not-invitation-type' | 'no-email' | 'already-accepted' | 'deactivated';
 
 /** The warning shown before sending to a user without roles (the seed's note). */
-export function noRolesWarning(login: string): string {
-  return `This user has no roles. After logging in they would see "The currently logged user ${login} has no assigned roles." Assign roles first, or send the invitation anyway.`;
+export function noRolesWarning(login: string): Message {
+  return msg('invite.noRolesWarning', { login });
 }

@@ -40,6 +40,7 @@ export interface MailRow {
   login: string;
   name: string;
   email: string | null;
+  language: string | null;
 }
 
 function refsJson(refs: InvitationRef[]): string {
@@ -152,7 +153,7 @@ export class InvitationsRepository {
   async findForMail(refs: InvitationRef[]): Promise<Map<number, MailRow>> {
     const rows = await sql<MailRow>(
       this.em,
-      `select i.id, i.user_id, i.status, u.login, u.name, u.email
+      `select i.id, i.user_id, i.status, u.login, u.name, u.email, u.language
        from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int)
        join invitation i on i.tenant_id = x.tenant_id and i.id = x.id
        join app_user u on u.tenant_id = i.tenant_id and u.id = i.user_id`,

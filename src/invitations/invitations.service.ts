@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import type { Message } from '../common/i18n/message.js';
 import { orNotFound } from '../common/decorators.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
@@ -23,8 +24,9 @@ export interface InvitationConfirmation {
   /** Why sending is refused (message text); the OK button is not offered then. */
   refusal?: string;
   refusalCode?: InvitationRefusal;
-  /** Sending is allowed, but the administrator should know (no roles). */
+  /** Sending is allowed, but the administrator should know (no roles): in English, and for the page (its reader's language). */
   warning?: string;
+  warningMessage?: Message;
 }
 
 /** The latest invitation of a user, for the user form. */
@@ -224,7 +226,7 @@ export function confirmationOf(user: Invitee & { id: number; login: string; name
     user: { id: user.id, login: user.login, name: user.name, email: user.email, userType: user.user_type },
     refusalCode,
     refusal: refusalCode && INVITATION_MESSAGES[refusalCode],
-    warning: !refusalCode && user.roleCount === 0 ? noRolesWarning(user.login) : undefined,
+    ...(!refusalCode && user.roleCount === 0 ? { warning: noRolesWarning(user.login).toString(), warningMessage: noRolesWarning(user.login) } : {}),
   };
 }
 

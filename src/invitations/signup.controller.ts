@@ -3,7 +3,8 @@ import type { Response } from 'express';
 import { ClientIp, Public } from '../common/decorators.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { CurrentUser, type SessionUser } from '../users/session-user.js';
-import { formatDate } from '../common/views.js';
+import { formatDateTime } from '../common/i18n/i18n.js';
+import { readerLanguage, setPageLanguage } from '../common/i18n/language.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
 import { SignupDto } from './dto/invitation-forms.dto.js';
@@ -11,29 +12,13 @@ import { SIGNUP_PATH } from './invitation-mail.composer.js';
 import { SignupService, type DeadLink, type FieldErrors } from './signup.service.js';
 import { privatePage } from '../common/private-page.js';
 
-/** What each dead link says: what happened, and what to do. */
+/** What each dead link says: what happened, and what to do (catalogue keys). */
 const DEAD_LINKS: Record<DeadLink, { status: number; title: string; text: string }> = {
-  expired: {
-    status: 410,
-    title: 'This invitation has expired',
-    text: 'The Create Account link was valid for a limited time only, and that time is over. No account was created with it.',
-  },
-  used: {
-    status: 410,
-    title: 'This invitation has already been used',
-    text: 'An account was already created with this link. Log in with your login and the password you chose.',
-  },
-  revoked: { status: 410, title: 'This invitation was withdrawn', text: 'Your administrator withdrew this invitation, so its link no longer works.' },
-  replaced: {
-    status: 410,
-    title: 'This invitation was replaced',
-    text: 'A newer invitation mail was sent to you, and only the link in the newest mail works. Look for it in your mailbox.',
-  },
-  unknown: {
-    status: 404,
-    title: 'This link is not valid',
-    text: 'The link is incomplete or not meant for this site. Copy the whole link from the mail, or ask for a new invitation.',
-  },
+  expired: { status: 410, title: 'signup.dead.expired.title', text: 'signup.dead.expired.text' },
+  used: { status: 410, title: 'signup.dead.used.title', text: 'signup.dead.used.text' },
+  revoked: { status: 410, title: 'signup.dead.revoked.title', text: 'signup.dead.revoked.text' },
+  replaced: { status: 410, title: 'signup.dead.replaced.title', text: 'signup.dead.replaced.text' },
+  unknown: { status: 404, title: 'signup.dead.unknown.title', text: 'signup.dead.unknown.text' },
 };
 
 /** The Create Account page behind the link of the invitation mail. Open to anyone: the token is the credential. */
@@ -49,7 +34,7 @@ export class SignupController {
     if (state.kind !== 'valid') return dead(res, token, state.kind);
     // A valid link in a browser where someone is logged in: never the form (it is not their account).
     if (me) return loggedIn(res, me, token, 200);
-    signupPage(res, token, state);
+    signupPage(res, tenant, token, state);
   }
 
   @Post(':token')
@@ -66,7 +51,7 @@ export class SignupController {
     if (me) return loggedIn(res, me, token, 409);
     const result = await this.signup.accept(tenant.id, token, form.password ?? '', form.confirmPassword ?? '', ip);
     if (result.kind === 'accepted') return res.redirect(303, `/login?notice=ready&login=${encodeURIComponent(result.login)}`);
-    if (result.kind === 'invalid') return signupPage(res, token, result, result.errors);
+    if (result.kind === 'invalid') return signupPage(res, tenant, token, result, result.errors);
     dead(res, token, result.kind);
   }
 
@@ -75,13 +60,13 @@ export class SignupController {
   async requestAgain(@CurrentTenant() tenant: Tenant, @Param('token') token: string, @Body() _form: CsrfOnlyDto, @ClientIp() ip: string, @Res() res: Response) {
     privatePage(res);
     await this.signup.requestAgain(tenant.id, token, ip);
-    res.status(200).render('invitations/requested', { layout: 'layouts/public', title: 'Request sent' });
+    res.status(200).render('invitations/requested', { layout: 'layouts/public', title: 'signup.requested.pageTitle' });
   }
 }
 
 /** The link was opened in a browser where someone is logged in: say who, and offer to log out and come back. */
 function loggedIn(res: Response, me: SessionUser, token: string, status: number): void {
-  res.status(status).render('invitations/logged-in', { layout: 'layouts/public', title: 'Create Account', login: me.login, next: `${SIGNUP_PATH}/${token}` });
+  res.status(status).render('invitations/logged-in', { layout: 'layouts/public', title: 'signup.title', login: me.login, next: `${SIGNUP_PATH}/${token}` });
 }
 
 function dead(res: Response, token: string, kind: DeadLink): void {
@@ -96,15 +81,26 @@ function dead(res: Response, token: string, kind: DeadLink): void {
   });
 }
 
-/** The Create Account form; with `errors` the same form again (400), each message beside its field. */
-function signupPage(res: Response, token: string, user: { login: string; name: string; expiresAt: Date }, errors?: FieldErrors): void {
+/**
+ * The Create Account form; with `errors` the same form again (400), each message beside its field.
+ * In the invitee's language (theirs, else the instance's default), like the mail that brought them.
+ */
+function signupPage(
+  res: Response,
+  tenant: Tenant,
+  token: string,
+  user: { login: string; name: string; language: string | null; expiresAt: Date },
+  errors?: FieldErrors,
+): void {
+  const lang = readerLanguage(user.language, tenant.defaultLanguage);
+  setPageLanguage(res, lang);
   res.status(errors ? 400 : 200).render('invitations/signup', {
     layout: 'layouts/public',
-    title: 'Create Account',
+    title: 'signup.title',
     token,
     login: user.login,
     name: user.name,
     errors,
-    expiresAt: formatDate(user.expiresAt),
+    expiresAt: formatDateTime(user.expiresAt, lang, tenant.timeZone),
   });
 }

@@ -15,12 +15,14 @@ import { InvitationsRepository } from './invitations.repository.js';
 /** Why a link shows no form. */
 export type DeadLink = 'expired' | 'used' | 'revoked' | 'replaced' | 'unknown';
 
-export type LinkState = { kind: 'valid'; login: string; name: string; expiresAt: Date } | { kind: DeadLink };
+export type LinkState = { kind: 'valid'; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadLink };
 
 export type FieldErrors = NewPasswordErrors;
 
 export type AcceptResult =
-  { kind: 'accepted'; login: string } | { kind: 'invalid'; login: string; name: string; expiresAt: Date; errors: FieldErrors } | { kind: DeadLink };
+  | { kind: 'accepted'; login: string }
+  | { kind: 'invalid'; login: string; name: string; language: string | null; expiresAt: Date; errors: FieldErrors }
+  | { kind: DeadLink };
 
 const REQUESTS_PER_HOUR = 3;
 
@@ -43,7 +45,7 @@ export class SignupService {
     if (link.status !== 'valid') return { kind: link.status };
     const user = await this.users.contact(tenantId, link.subjectId);
     if (!user) return { kind: 'unknown' };
-    return { kind: 'valid', login: user.login, name: user.name, expiresAt: link.expiresAt };
+    return { kind: 'valid', login: user.login, name: user.name, language: user.language, expiresAt: link.expiresAt };
   }
 
   /**
@@ -55,7 +57,8 @@ export class SignupService {
     const state = await this.linkState(tenantId, token);
     if (state.kind !== 'valid') return state;
     const errors = newPasswordErrors(password, confirmPassword, state);
-    if (errors.password || errors.confirmPassword) return { kind: 'invalid', login: state.login, name: state.name, expiresAt: state.expiresAt, errors };
+    if (errors.password || errors.confirmPassword)
+      return { kind: 'invalid', login: state.login, name: state.name, language: state.language, expiresAt: state.expiresAt, errors };
 
     const passwordHash = await hashPassword(password);
     const now = this.clock.now();

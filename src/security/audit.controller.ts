@@ -2,7 +2,7 @@ import { Controller, Get, Render } from '@nestjs/common';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
 import { own } from '../common/own.js';
-import { formatDate } from '../common/views.js';
+import { msg } from '../common/i18n/message.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { AuditService } from '../audit/audit.service.js';
 
@@ -36,6 +36,7 @@ const EVENT_LABELS: Record<string, string> = {
   user_two_step_reset: 'Two-step login reset',
   user_two_step_reset_refused: 'Two-step login reset refused',
   instance_settings_changed: 'Settings changed',
+  user_language_changed: 'Language changed',
 };
 
 /** The instance's audit log: the latest events, newest first. */
@@ -49,18 +50,23 @@ export class AuditController {
   async index(@CurrentTenant() tenant: Tenant) {
     const events = await this.audit.recent(tenant.id, 200);
     return {
-      title: 'Audit log',
+      title: 'nav.audit',
       securityActive: true,
       nav: 'audit',
       events: events.map((e) => ({
-        at: formatDate(e.at),
+        at: e.at,
         event: own(EVENT_LABELS, e.event) ?? e.event,
         actor: e.actor_login,
         target:
           e.target_type && e.target_id
             ? {
                 href: e.target_type === 'user' ? `/security/users/${e.target_id}` : e.target_type === 'role' ? `/security/roles/${e.target_id}` : undefined,
-                label: `${e.target_type} #${e.target_id}`,
+                label:
+                  e.target_type === 'user'
+                    ? msg('audit.target.user', { id: e.target_id })
+                    : e.target_type === 'role'
+                      ? msg('audit.target.role', { id: e.target_id })
+                      : `${e.target_type} #${e.target_id}`,
               }
             : undefined,
         ip: e.ip,

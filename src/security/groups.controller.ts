@@ -1,4 +1,5 @@
 import { Controller, Get, Render } from '@nestjs/common';
+import { msg } from '../common/i18n/message.js';
 import { IdParam } from '../common/id-param.js';
 import { orNotFound } from '../common/decorators.js';
 import { UsersService } from '../users/users.service.js';
@@ -27,6 +28,6 @@ export class GroupsController {
   async show(@CurrentTenant() tenant: Tenant, @IdParam('id') id: number) {
     const group = orNotFound(await this.groups.find(tenant.id, id));
     const members = await this.users.listByIds(tenant.id, await this.groups.memberIds(tenant.id, id));
-    return { title: `${group.name} · Groups`, securityActive: true, nav: 'groups', group, members };
+    return { title: msg('groups.titleOf', { name: group.name }), securityActive: true, nav: 'groups', group, members };
   }
 }

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Post, Query, Render, Res } from '@nestjs/common';
+import { msg } from '../common/i18n/message.js';
 import type { Response } from 'express';
 import { Admin, type AdminRequest } from './admin-request.decorator.js';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
@@ -61,7 +62,7 @@ export class RolesController {
 
   private async rolePage(tenantId: TenantId, role: RoleRow, extra: Record<string, unknown>) {
     return {
-      title: `${role.name} · Roles`,
+      title: msg('roles.titleOf', { name: role.name }),
       securityActive: true,
       nav: 'roles',
       role,

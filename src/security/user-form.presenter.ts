@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FieldErrors } from '../common/validate-form.js';
-import { formatDate } from '../common/views.js';
+import { LANGUAGE_NAMES, LANGUAGES } from '../common/i18n/i18n.js';
+import { msg } from '../common/i18n/message.js';
 import { confirmationOf, InvitationsService, type InvitationSummary } from '../invitations/invitations.service.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { RolesRepository } from '../roles/roles.repository.js';
@@ -15,6 +16,8 @@ export interface UserFormValues {
   email: string;
   userType: string;
   roles: string[];
+  /** `en`, `de`, `bg`, or empty for the instance's default. */
+  language: string;
   version?: number;
 }
 
@@ -24,6 +27,9 @@ export interface FormState {
   error?: string;
   focusRole?: boolean;
 }
+
+/** The Language select: the instance's default (empty), then each language in its own name. */
+export const LANGUAGE_OPTIONS = [{ value: '', label: 'userForm.instanceDefault' }, ...LANGUAGES.map((value) => ({ value, label: LANGUAGE_NAMES[value] }))];
 
 /** Builds the view model of the user form from Users, Roles, Groups and Invitations: values, role options, groups, invitation state, menus. */
 @Injectable()
@@ -35,7 +41,15 @@ export class UserFormPresenter {
   ) {}
 
   static valuesOf(user: UserRecord): UserFormValues {
-    return { login: user.login, name: user.name, email: user.email ?? '', userType: user.user_type, roles: user.role_ids.map(String), version: user.version };
+    return {
+      login: user.login,
+      name: user.name,
+      email: user.email ?? '',
+      userType: user.user_type,
+      roles: user.role_ids.map(String),
+      language: user.language ?? '',
+      version: user.version,
+    };
   }
 
   async model(tenantId: TenantId, user: UserRecord | undefined, values: UserFormValues, state: FormState = {}) {
@@ -51,7 +65,7 @@ export class UserFormPresenter {
     const errors = state.errors ?? {};
     const roleLines = values.roles.map((value, index) => ({ value, index, number: index + 1, error: errors[`roles.${index}`] }));
     return {
-      title: user ? `${user.login} · Users` : 'New user · Users',
+      title: user ? msg('userForm.titleOf', { login: user.login }) : msg('userForm.titleNew'),
       securityActive: true,
       nav: 'users',
       user,
@@ -62,6 +76,7 @@ export class UserFormPresenter {
       hasErrors: Object.keys(errors).length > 0,
       formError: errors._form,
       userTypes: USER_TYPES,
+      languages: LANGUAGE_OPTIONS,
       roleOptions,
       roleLines,
       groups,
@@ -83,9 +98,9 @@ export class UserFormPresenter {
       tone: summary.tone,
       error: summary.status === 'failed' ? summary.lastError : null,
       sentBy: summary.sentByLogin,
-      createdAt: formatDate(summary.createdAt),
-      sentAt: formatDate(summary.sentAt),
-      expiresAt: summary.status === 'accepted' || summary.status === 'revoked' ? '' : formatDate(summary.expiresAt),
+      createdAt: summary.createdAt,
+      sentAt: summary.sentAt,
+      expiresAt: summary.status === 'accepted' || summary.status === 'revoked' ? null : summary.expiresAt,
     };
   }
 }

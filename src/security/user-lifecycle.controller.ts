@@ -12,20 +12,11 @@ import { UserLifecycleService, type LifecycleAction } from './user-lifecycle.ser
 
 /** What each action's confirmation says (the user form's dialog shows the same texts). */
 const TEXTS: Record<LifecycleAction, { title: string; question: string; explain: string }> = {
-  deactivate: {
-    title: 'Deactivate user',
-    question: 'Deactivate',
-    explain: 'They are logged out everywhere at once, cannot log in, and their open invitation link stops working. You can reactivate them later.',
-  },
-  reactivate: { title: 'Reactivate user', question: 'Reactivate', explain: 'They can log in again with their password.' },
+  deactivate: { title: 'lifecycle.deactivate.title', question: 'lifecycle.deactivate.question', explain: 'lifecycle.deactivate.explain' },
+  reactivate: { title: 'lifecycle.reactivate.title', question: 'lifecycle.reactivate.question', explain: 'lifecycle.reactivate.explain' },
 };
 
-const RESET_TEXTS = {
-  title: 'Reset two-step login',
-  question: 'Reset two-step login of',
-  explain:
-    'Their authenticator app, recovery codes and passkeys stop working at once. They log in with their password alone until they set up two-step login again.',
-};
+const RESET_TEXTS = { title: 'lifecycle.resetTwoStep.title', question: 'lifecycle.resetTwoStep.question', explain: 'lifecycle.resetTwoStep.explain' };
 
 /** Run > Deactivate user / Reactivate user on the user form: a confirmation page without JavaScript, and the action. */
 @Controller('security/users')

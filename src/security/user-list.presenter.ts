@@ -1,4 +1,5 @@
 import { MAX_ID } from '../common/id-param.js';
+import { msg, type Text } from '../common/i18n/message.js';
 import { Injectable } from '@nestjs/common';
 import { own } from '../common/own.js';
 import { INVITATION_MESSAGES } from '../invitations/invitation-messages.js';
@@ -106,12 +107,11 @@ export class UserListPresenter {
 }
 
 /** "1–50 of 1000" where the position is known (first or last page), else "50 of 1000"; a broad search says "more than". */
-function summary(shown: number, total: number, more: boolean, atStart: boolean, atEnd: boolean): string {
+function summary(shown: number, total: number, more: boolean, atStart: boolean, atEnd: boolean): Text {
   if (shown === 0) return 'No users found';
-  const of = `of ${more ? 'more than ' : ''}${total}`;
-  if (atStart) return `1–${shown} ${of}`;
-  if (atEnd) return `${total - shown + 1}–${total} ${of}`;
-  return `${shown} ${of}`;
+  const range = atStart ? { from: 1, to: shown } : atEnd ? { from: total - shown + 1, to: total } : undefined;
+  if (range) return msg(more ? 'users.summary.rangeMore' : 'users.summary.range', { ...range, total: String(total) });
+  return msg(more ? 'users.summary.countMore' : 'users.summary.count', { shown: String(shown), total: String(total) });
 }
 
 /** A page cursor in the URL: the row's sort key and id, as base64url JSON. */

@@ -39,7 +39,7 @@ export class UsersController {
   @Get('new')
   @Render('users/form')
   newForm(@CurrentTenant() tenant: Tenant, @Query('notice') notice?: string) {
-    const values: UserFormValues = { login: '', name: '', email: '', userType: 'Invitation Internal (No login)', roles: [] };
+    const values: UserFormValues = { login: '', name: '', email: '', userType: 'Invitation Internal (No login)', roles: [], language: '' };
     return this.form.model(tenant.id, undefined, values, { notice: UserListPresenter.notice(notice) });
   }
 
@@ -73,6 +73,7 @@ export class UsersController {
       email: str(body.email),
       userType: str(body.userType),
       roles: value.roles,
+      language: body.language === undefined ? (user?.language ?? '') : str(body.language),
       version: value.version,
     };
     const show = async (state: FormState, status = 200) => res.status(status).render('users/form', await this.form.model(tenantId, user, values, state));

@@ -12,7 +12,7 @@ export type UserStatus = 'active' | 'deactivated';
 export const ACTIVE: UserStatus = 'active';
 export const DEACTIVATED: UserStatus = 'deactivated';
 
-export type NewUser = { login: string; name: string; email: string | null; userType: string; passwordHash?: string | null };
+export type NewUser = { login: string; name: string; email: string | null; userType: string; passwordHash?: string | null; language?: string | null };
 
 export interface UserRecord {
   id: number;
@@ -20,6 +20,7 @@ export interface UserRecord {
   name: string;
   email: string | null;
   user_type: string;
+  language: string | null;
   version: number;
   deactivated: boolean;
   invitation_requested_at: Date | null;
@@ -34,10 +35,12 @@ export interface UserContact {
   email: string | null;
   user_type: string;
   deactivated: boolean;
+  /** `en`, `de`, `bg`; null: the instance's default. */
+  language: string | null;
 }
 
 /** What UserContact reads of a row. */
-const CONTACT = 'id, login, name, email, user_type, deactivated_at is not null as deactivated';
+const CONTACT = 'id, login, name, email, user_type, deactivated_at is not null as deactivated, language';
 
 /** Queries on users (app_user). Every method takes the tenant first; writes take the caller's transaction. */
 @Injectable()
@@ -115,8 +118,8 @@ export class UsersRepository {
     const rows = await sql<{ id: number }>(
       em,
       `with added as (
-         insert into app_user (tenant_id, login, name, email, user_type, password_hash)
-         select ?, n.v ->> 'login', n.v ->> 'name', n.v ->> 'email', n.v ->> 'userType', n.v ->> 'passwordHash'
+         insert into app_user (tenant_id, login, name, email, user_type, password_hash, language)
+         select ?, n.v ->> 'login', n.v ->> 'name', n.v ->> 'email', n.v ->> 'userType', n.v ->> 'passwordHash', nullif(n.v ->> 'language', '')
          from jsonb_array_elements(?::jsonb) with ordinality as n(v, i)
          order by n.i returning id),
        counted as (
@@ -131,7 +134,7 @@ export class UsersRepository {
   async findById(tenantId: TenantId, id: number): Promise<UserRecord | undefined> {
     const row = await sqlOne<UserRecord>(
       this.em,
-      `select u.id, u.login, u.name, u.email, u.user_type, u.version, u.deactivated_at is not null as deactivated, u.invitation_requested_at,
+      `select u.id, u.login, u.name, u.email, u.user_type, u.language, u.version, u.deactivated_at is not null as deactivated, u.invitation_requested_at,
               coalesce(array_agg(ur.role_id order by r.name) filter (where ur.role_id is not null), '{}') as role_ids
        from app_user u
        left join user_role ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
@@ -193,13 +196,13 @@ export class UsersRepository {
     tenantId: TenantId,
     id: number,
     version: number,
-    user: { login: string; name: string; email: string | null; userType: string },
+    user: { login: string; name: string; email: string | null; userType: string; language: string | null },
   ): Promise<number | undefined> {
     const row = await sqlOne<{ id: number }>(
       em,
-      `update app_user set login = ?, name = ?, email = ?, user_type = ?, version = version + 1, updated_at = now()
+      `update app_user set login = ?, name = ?, email = ?, user_type = ?, language = ?, version = version + 1, updated_at = now()
        where tenant_id = ? and id = ? and version = ? returning id`,
-      [user.login, user.name, user.email, user.userType, tenantId, id, version],
+      [user.login, user.name, user.email, user.userType, user.language, tenantId, id, version],
     );
     return row?.id;
   }
@@ -237,5 +240,10 @@ export class UsersRepository {
 
   async setPassword(tenantId: TenantId, id: number, passwordHash: string, em: EntityManager = this.em): Promise<void> {
     await sql(em, 'update app_user set password_hash = ?, updated_at = now() where tenant_id = ? and id = ?', [passwordHash, tenantId, id]);
+  }
+
+  /** The user's own language (My account); null: the instance's default. */
+  async setLanguage(tenantId: TenantId, id: number, language: string | null, em: EntityManager = this.em): Promise<void> {
+    await sql(em, 'update app_user set language = ?, updated_at = now() where tenant_id = ? and id = ?', [language, tenantId, id]);
   }
 }

@@ -68,6 +68,15 @@ export class UsersService {
     }
   }
 
+  /** A user chose their own language (My account): stored and audited together. */
+  async changeLanguage(tenantId: TenantId, actor: SessionUser, language: string | null, ip: string): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await this.users.setLanguage(tenantId, actor.id, language, em);
+      const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id: actor.id }, ip };
+      await this.audit.record({ ...base, event: 'user_language_changed', details: { before: actor.language, after: language } }, em);
+    });
+  }
+
   /** A user changed their own password (My account): stored and audited together. */
   async changePassword(tenantId: TenantId, actor: SessionUser, passwordHash: string, ip: string): Promise<void> {
     await this.em.transactional(async (em) => {
@@ -80,13 +89,14 @@ export class UsersService {
   }
 
   private async insert(em: EntityManager, tenantId: TenantId, form: UserFormDto, email: string | null): Promise<number> {
-    return this.users.insert(em, tenantId, { login: form.login, name: form.name, email, userType: form.userType });
+    return this.users.insert(em, tenantId, { login: form.login, name: form.name, email, userType: form.userType, language: form.language || null });
   }
 
   /** Refused (undefined) when the form was opened on an older version than the one stored. */
   private async update(em: EntityManager, tenantId: TenantId, before: UserRecord, form: UserFormDto, email: string | null): Promise<number | undefined> {
     if (form.version !== before.version) return undefined;
-    return this.users.update(em, tenantId, before.id, before.version, { login: form.login, name: form.name, email, userType: form.userType });
+    const language = form.language === undefined ? before.language : form.language || null;
+    return this.users.update(em, tenantId, before.id, before.version, { login: form.login, name: form.name, email, userType: form.userType, language });
   }
 
   private async auditChanges(
@@ -103,7 +113,8 @@ export class UsersService {
     const roleNames = (ids: number[]) => ids.map((r) => names.get(r) ?? `#${r}`).sort();
     const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id: userId }, ip };
     if (!before) {
-      await this.audit.record({ ...base, event: 'user_created', details: { login: form.login, userType: form.userType, roles: roleNames(roleIds) } }, em);
+      const details = { login: form.login, userType: form.userType, roles: roleNames(roleIds), ...(form.language ? { language: form.language } : {}) };
+      await this.audit.record({ ...base, event: 'user_created', details }, em);
       return;
     }
     if (before.user_type !== form.userType) {
@@ -111,8 +122,9 @@ export class UsersService {
     }
     const [was, now] = [roleNames(before.role_ids), roleNames(roleIds)];
     if (was.join('\n') !== now.join('\n')) await this.audit.record({ ...base, event: 'user_roles_changed', details: { before: was, after: now } }, em);
-    if (before.login !== form.login || before.name !== form.name || (before.email ?? null) !== (form.email || null)) {
-      await this.audit.record({ ...base, event: 'user_updated', details: { login: form.login } }, em);
+    const language = form.language === undefined ? before.language : form.language || null;
+    if (before.login !== form.login || before.name !== form.name || (before.email ?? null) !== (form.email || null) || before.language !== language) {
+      await this.audit.record({ ...base, event: 'user_updated', details: { login: form.login, ...(before.language !== language ? { language } : {}) } }, em);
     }
   }
 

@@ -131,7 +131,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
       if (refused.length) throw new Refused(refused);
       const ids = await this.userRows.create(
         tenantId,
-        rows.map((r) => ({ login: r.login, name: r.name, email: r.email || null, userType: r.user_type })),
+        rows.map((r) => ({ login: r.login, name: r.name, email: r.email || null, userType: r.user_type, language: r.language || null })),
         em,
       );
       // Statistics that know the table's new size, so the foreign-key checks of the rows to come use its index.

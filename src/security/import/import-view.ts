@@ -1,4 +1,4 @@
-import { formatDate } from '../../common/views.js';
+import { msg } from '../../common/i18n/message.js';
 import type { ImportJobRow, StagedRow } from './import-jobs.repository.js';
 import { LISTED_ROWS } from './user-import.service.js';
 
@@ -11,8 +11,8 @@ export function importJobView(job: ImportJobRow, rows: { preview: StagedRow[]; b
   const running = job.status === 'queued' || job.status === 'running';
   const good = job.total_rows - job.bad_rows;
   return {
-    title: `Import users · ${job.file_name}`,
-    job: { ...job, createdAt: formatDate(job.created_at), finishedAt: formatDate(job.finished_at) },
+    title: msg('import.job.title', { file: job.file_name }),
+    job,
     ready: job.status === 'ready',
     canImport: job.status === 'ready' && job.bad_rows === 0,
     running,

@@ -11,6 +11,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { LANGUAGES } from '../../common/i18n/i18n.js';
 import { USER_TYPES, type UserType } from '../user-type.js';
 import { isValidEmail, LOGIN_PATTERN } from '../user-rules.js';
 
@@ -55,6 +56,11 @@ export class UserFormDto {
   @Transform(list)
   @IsString({ each: true })
   roles: string[] = [];
+
+  /** Empty: the instance's default language. Left out (an older form): unchanged. */
+  @IsOptional()
+  @IsIn(['', ...LANGUAGES], { message: 'Choose one of the languages.' })
+  language?: string;
 
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
