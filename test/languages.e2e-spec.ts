@@ -163,7 +163,10 @@ describe('languages: pages and mails in English, German and Bulgarian', () => {
     expect((await save('xx')).status).toBe(400);
     expect((await save('de')).status).toBe(303);
     expect((await t.db.query('select language from app_user where tenant_id = $1 and id = $2', [acme.id, user.id])).rows[0].language).toBe('de');
-    const { rows } = await t.db.query(`select details from audit_event where tenant_id = $1 and event = 'user_updated' and target_id = $2`, [acme.id, String(user.id)]);
+    const { rows } = await t.db.query(`select details from audit_event where tenant_id = $1 and event = 'user_updated' and target_id = $2`, [
+      acme.id,
+      String(user.id),
+    ]);
     expect(rows.map((r) => r.details.language)).toContain('de');
 
     const { agent } = await login(t, acme.host, user.login, user.password);
