@@ -1,0 +1,88 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userFactory } from '../support/factories.js';
+import { openInvitation, screenshot, seriousViolations, startWorld, type BrowserWorld } from './support.js';
+
+/**
+ * The login and Create Account pages in each language, as a browser of that language opens them
+ * (Chromium's `locale` sends its Accept-Language), at desktop and phone width: the right texts and
+ * `lang`, nothing cut off by long German words or Cyrillic, and axe clean.
+ */
+const LANGUAGES = [
+  { lang: 'en', locale: 'en-GB', login: 'Log in', password: 'Password', create: 'Create Account' },
+  { lang: 'de', locale: 'de-AT', login: 'Anmelden', password: 'Passwort', create: 'Konto erstellen' },
+  { lang: 'bg', locale: 'bg-BG', login: 'Вход', password: 'Парола', create: 'Създаване на профил' },
+] as const;
+
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
+describe('languages in the browser', () => {
+  let world: BrowserWorld;
+
+  beforeAll(async () => {
+    world = await startWorld({ displayName: 'Müller & Söhne Werkzeugmaschinen' });
+  });
+  afterAll(() => world?.close());
+
+  async function pageIn(locale: string, viewport: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await world.browser.newContext({ viewport, locale, bypassCSP: true, baseURL: world.origin });
+    context.setDefaultTimeout(20_000);
+    return { context, page: await context.newPage() };
+  }
+
+  /** Nothing sticks out sideways: no horizontal scrolling, no text wider than its box. */
+  async function overflowing(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      const found: string[] = [];
+      if (document.documentElement.scrollWidth > window.innerWidth + 1) found.push(`page scrolls sideways (${document.documentElement.scrollWidth}px)`);
+      for (const el of Array.from(document.querySelectorAll('h1, label, button, a.btn, p'))) {
+        const box = el as HTMLElement;
+        if (box.offsetParent !== null && box.scrollWidth > box.clientWidth + 1) found.push(`${box.tagName.toLowerCase()}: ${box.textContent?.trim()}`);
+      }
+      return found;
+    });
+  }
+
+  for (const l of LANGUAGES) {
+    it(`${l.lang}: login page, by the browser's language`, async () => {
+      for (const viewport of VIEWPORTS) {
+        const { context, page } = await pageIn(l.locale, viewport);
+        await page.goto('/login');
+        expect(await page.getAttribute('html', 'lang')).toBe(l.lang);
+        await page.getByRole('heading', { name: l.login, exact: true }).waitFor();
+        await page.getByLabel(l.password, { exact: true }).waitFor();
+        await page.getByRole('button', { name: l.login, exact: true }).waitFor();
+        expect(await overflowing(page)).toEqual([]);
+        expect(await seriousViolations(page)).toEqual([]);
+        await screenshot(page, `languages-login-${l.lang}-${viewport.name}`);
+        await context.close();
+      }
+    });
+
+    it(`${l.lang}: Create Account page, in the invitee's language whatever the browser says`, async () => {
+      const user = await userFactory(world.t.db, world.tenant, {
+        name: 'Dorothea Schwarzenberger-Wittgenstein',
+        userType: 'Invitation Internal (No login)',
+        roles: ['Worker'],
+        password: null,
+      });
+      await world.t.db.query('update app_user set language = $2 where id = $1', [user.id, l.lang]);
+      const path = await openInvitation(world, user.id);
+      for (const viewport of VIEWPORTS) {
+        const { context, page } = await pageIn('fr-FR', viewport);
+        await page.goto(path);
+        expect(await page.getAttribute('html', 'lang')).toBe(l.lang);
+        await page.getByRole('heading', { name: l.create, exact: true }).waitFor();
+        await page.getByLabel(l.password, { exact: true }).waitFor();
+        await page.getByRole('button', { name: l.create, exact: true }).waitFor();
+        expect(await overflowing(page)).toEqual([]);
+        expect(await seriousViolations(page)).toEqual([]);
+        await screenshot(page, `languages-create-account-${l.lang}-${viewport.name}`);
+        await context.close();
+      }
+    });
+  }
+});
