@@ -77,6 +77,7 @@ describe('every page in German and Bulgarian, without an English catalogue text'
   let worker: Agent;
   let nobody: Agent;
   let importPath: string;
+  let badImportPath: string;
   let roleId: number;
   const pages: { name: string; get: (lang: string) => Promise<{ status: number; text: string }> }[] = [];
 
@@ -101,6 +102,18 @@ describe('every page in German and Bulgarian, without an English catalogue text'
       .attach('file', Buffer.from('login,name,email,user_type,roles,language\nnew1,New One,new1@example.com,Internal,Worker,de\n'), 'users.csv');
     expect(up.status).toBe(303);
     importPath = up.headers.location;
+    // And one with bad rows: their reasons are stored in English and shown in the reader's language.
+    const bad = await admin
+      .post(`/security/users/import?_csrf=${encodeURIComponent(csrf)}`)
+      .attach(
+        'file',
+        Buffer.from(
+          'login,name,email,user_type,roles,language\nadmin,Admin,,Internal,,\nx1,X,not-an-email,Internal,,\nx2,X,,Boss,,\nx3,X,,Internal,Nope,\nx4,X,,Internal,,fr\nx5,X,,Internal\nx6,X,,Internal,,\nx6,X,,Internal,,\n',
+        ),
+        'bad.csv',
+      );
+    expect(bad.status).toBe(303);
+    badImportPath = bad.headers.location;
     // The audit log has a few events in it (logins, the import's user not yet).
     await submitForm(admin, `/security/roles/${roleId}`, `/security/roles/${roleId}`, { name: 'Worker' });
 
@@ -168,6 +181,12 @@ describe('every page in German and Bulgarian, without an English catalogue text'
     add('reset two-step login (confirm)', asAdmin(`/security/users/${plain.id}/reset-two-step`));
     add('import users', asAdmin('/security/users/import'));
     add('import preview', (lang) => asAdmin(importPath)(lang));
+    add('import preview with bad rows', (lang) => asAdmin(badImportPath)(lang));
+    add('import, file refused', async (lang) => {
+      await asAdmin('/')(lang);
+      const token = csrfOf((await admin.get('/security/users/import')).text);
+      return admin.post(`/security/users/import?_csrf=${encodeURIComponent(token)}`).attach('file', Buffer.from('name,login\nx,y\n'), 'wrong.csv');
+    });
     add('roles', asAdmin('/security/roles'));
     add('role', asAdmin(`/security/roles/${roleId}`));
     add('groups', asAdmin('/security/groups'));

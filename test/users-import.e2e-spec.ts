@@ -130,7 +130,9 @@ describe('Import users', () => {
     await smtp.waitFor(2);
     await expect.poll(() => smtp.to(`${p}1@example.com`).length + smtp.to(`${p}2@example.com`).length, { timeout: 10_000 }).toBe(2);
     expect(smtp.to(`${p}3@example.com`)).toHaveLength(0);
-    expect(smtp.to(`${p}1@example.com`)[0].subject).toBe(`Invitation to join ${acme.name}.localhost`);
+    // The file's language column is stored now (issue 15): Ann (de) is invited in German, Bo (none) in the instance's English.
+    expect(smtp.to(`${p}1@example.com`)[0].subject).toBe(`Einladung zu ${acme.name}.localhost`);
+    expect(smtp.to(`${p}2@example.com`)[0].subject).toBe(`Invitation to join ${acme.name}.localhost`);
 
     const audit = await t.db.query(
       `select actor_login, details from audit_event where tenant_id = $1 and event = 'users_imported' and details->>'file' = 'users.csv' order by id`,

@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../paths.js';
 import { LANGUAGES, loadCatalogue } from './i18n.js';
 
 /**
- * The catalogues (locales/<lang>.json) against each other and against the code: every key in every
+ * The catalogues (views/locales/<lang>.json) against each other and against the code: every key in every
  * language, each message valid ICU with the same placeholders as the English one, and no key that
  * nothing uses (nor a key used that no catalogue has).
  */

@@ -1,5 +1,5 @@
 import Handlebars, { type HelperOptions } from 'handlebars';
-import { DEFAULT_LANGUAGE, formatDateTime, isMessageKey, keyOfEnglish, translate } from './i18n.js';
+import { DEFAULT_LANGUAGE, formatDateTime, isMessageKey, keyOfEnglish, matchStoredText, translate } from './i18n.js';
 import { Message } from './message.js';
 
 /** What a page or mail is rendered for: its reader's language and the instance's time zone. */
@@ -24,7 +24,10 @@ export function textFor(lang: string | undefined, value: unknown, values: Record
   if (value instanceof Message) return value.in(lang);
   if (typeof value !== 'string') return value === undefined || value === null ? '' : String(value);
   const key = isMessageKey(value) ? value : keyOfEnglish(value);
-  if (!key) return value;
+  if (!key) {
+    const stored = matchStoredText(value);
+    return stored ? translate(lang, stored.key, { ...stored.values, ...values } as Record<string, string>) : value;
+  }
   const filled = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v instanceof Message ? v.in(lang) : (v as string | number | Date)]));
   return translate(lang, key, filled);
 }

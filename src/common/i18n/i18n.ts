@@ -12,13 +12,14 @@ export const DEFAULT_LANGUAGE: Language = 'en';
 /** Each language named in itself, as a language menu shows it. */
 export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', de: 'Deutsch', bg: 'Български' };
 
-export const LOCALES_DIR = join(PROJECT_ROOT, 'locales');
+/** Beside the templates (views/), so whatever deploys the views deploys their texts. */
+export const LOCALES_DIR = join(PROJECT_ROOT, 'views', 'locales');
 
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 }
 
-/** One catalogue per language: `locales/<lang>.json`, a flat map from key to ICU message. */
+/** One catalogue per language: `views/locales/<lang>.json`, a flat map from key to ICU message. */
 export function loadCatalogue(lang: Language): Record<string, string> {
   return JSON.parse(readFileSync(join(LOCALES_DIR, `${lang}.json`), 'utf8')) as Record<string, string>;
 }
@@ -68,6 +69,41 @@ export function keyOfEnglish(text: string): string | undefined {
     for (const [key, value] of Object.entries(loadCatalogue(DEFAULT_LANGUAGE))) if (!value.includes('{') && !byEnglish.has(value)) byEnglish.set(value, key);
   }
   return byEnglish.get(text);
+}
+
+const storedPatterns: { key: string; names: string[]; pattern: RegExp }[] = [];
+
+/**
+ * Messages that are kept as English text (a row's reason in an import, stored in the database) and
+ * shown later to whoever reads them: registered by key, each English template becomes a pattern,
+ * so the stored text is shown in the reader's language with its values (`Unknown role "x".`).
+ */
+export function registerStoredTexts(keys: readonly string[]): void {
+  const catalogue = loadCatalogue(DEFAULT_LANGUAGE);
+  for (const key of keys) {
+    const template = catalogue[key];
+    if (template === undefined || storedPatterns.some((p) => p.key === key)) continue;
+    const names: string[] = [];
+    const source = template
+      .split(/(\{[A-Za-z_]\w*\})/)
+      .map((part) => {
+        const name = /^\{(\w+)\}$/.exec(part)?.[1];
+        if (!name) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(name);
+        return '(.*?)';
+      })
+      .join('');
+    storedPatterns.push({ key, names, pattern: new RegExp(`^${source}$`, 's') });
+  }
+}
+
+/** A stored English text of a registered template, as its key and values. */
+export function matchStoredText(text: string): { key: string; values: Record<string, string> } | undefined {
+  for (const { key, names, pattern } of storedPatterns) {
+    const m = pattern.exec(text);
+    if (m) return { key, values: Object.fromEntries(names.map((n, i) => [n, m[i + 1]])) };
+  }
+  return undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import './import-messages.js';
 import { msg } from '../../common/i18n/message.js';
 import type { ImportJobRow, StagedRow } from './import-jobs.repository.js';
 import { LISTED_ROWS } from './user-import.service.js';

@@ -2,6 +2,7 @@ import { BadRequestException, Body, Controller, Get, HttpCode, Post, Render, Req
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import type { Request, Response } from 'express';
+import './import-messages.js';
 import { RequirePermission } from '../../roles/require-permission.decorator.js';
 import { CurrentTenant } from '../../tenancy/current-tenant.decorator.js';
 import { Admin, type AdminRequest } from '../admin-request.decorator.js';
