@@ -45,9 +45,10 @@ const decode = (s: string) =>
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 
-/** What a person (or a screen reader) reads on the page: text nodes and accessible names. */
+/** What a person (or a screen reader) reads on the page: text nodes, accessible names and the scripts' texts. */
 function visibleTexts(html: string): string[] {
-  const names = [...html.matchAll(/\s(?:aria-label|placeholder|alt|title)="([^"]*)"/g)].map((m) => m[1]);
+  // data-msg-*: the texts the page's scripts show (passkey errors, the Remove role label).
+  const names = [...html.matchAll(/\s(?:aria-label|placeholder|alt|title|data-msg-[a-z-]+)="([^"]*)"/g)].map((m) => m[1]);
   const body = html
     .replace(/<script[\s\S]*?<\/script>/g, '')
     .replace(/<style[\s\S]*?<\/style>/g, '')

@@ -143,7 +143,7 @@
       const button = row.querySelector('[data-remove-role]');
       if (!button) return;
       button.type = 'button';
-      button.setAttribute('aria-label', `Remove role ${index + 1}`);
+      button.setAttribute('aria-label', (document.body.dataset.msgRemoveRole || 'Remove role {n}').replace('{n}', String(index + 1)));
     });
   }
 

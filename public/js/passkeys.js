@@ -3,6 +3,8 @@
 (() => {
   'use strict';
   const lib = window.SimpleWebAuthnBrowser;
+  // The page's texts in its language (data-msg-* on <body>), English when a page has none.
+  const text = (name, english) => (document.body && document.body.dataset[name]) || english;
   const supported = !!lib && lib.browserSupportsWebAuthn();
 
   async function post(url, fields) {
@@ -13,15 +15,16 @@
       body: new URLSearchParams(fields),
     });
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(data.error || 'Something went wrong. Reload the page and try again.');
+    if (!res.ok) throw new Error(data.error || text('msgReload', 'Something went wrong. Reload the page and try again.'));
     return data;
   }
 
   // What the browser's own errors mean to a person.
   function messageOf(error) {
-    if (error && error.name === 'NotAllowedError') return 'No passkey was used: it was cancelled, timed out, or there is no passkey for this instance here.';
-    if (error && error.name === 'InvalidStateError') return 'This passkey is already registered.';
-    return (error && error.message) || 'Something went wrong. Try again.';
+    if (error && error.name === 'NotAllowedError')
+      return text('msgCancelled', 'No passkey was used: it was cancelled, timed out, or there is no passkey for this instance here.');
+    if (error && error.name === 'InvalidStateError') return text('msgRegistered', 'This passkey is already registered.');
+    return (error && error.message) || text('msgRetry', 'Something went wrong. Try again.');
   }
 
   function wire(root, run) {
@@ -56,7 +59,7 @@
   document.querySelectorAll('[data-passkey-register]').forEach((form) =>
     wire(form, async (csrf) => {
       const name = form.elements.name.value.trim();
-      if (!name) throw new Error('Give the passkey a name.');
+      if (!name) throw new Error(text('msgName', 'Give the passkey a name.'));
       const optionsJSON = await post(form.dataset.options, { _csrf: csrf });
       const response = await lib.startRegistration({ optionsJSON });
       return post(form.dataset.verify, { _csrf: csrf, name, response: JSON.stringify(response) });

@@ -1,4 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { textFor } from '../common/i18n/helpers.js';
+import { pageLanguage } from '../common/i18n/language.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
 import { Clock } from '../common/clock.js';
@@ -93,7 +95,8 @@ export class PasskeyLoginController {
  * probe) gets the usual page saying why.
  */
 export function refuse(req: Request, res: Response, status: number, error: string): void {
-  if (req.accepts(['html', 'json']) === 'json') res.status(status).json({ error });
+  // The script shows the text as it comes: in the page's language.
+  if (req.accepts(['html', 'json']) === 'json') res.status(status).json({ error: textFor(pageLanguage(res), error) });
   else renderClientError(req, res, status, error);
 }
 

@@ -1,4 +1,8 @@
 import { BadRequestException, Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { registerStoredTexts } from './i18n/i18n.js';
+
+// The field-name refusal carries the name: the error page shows it in its reader's language by this template.
+registerStoredTexts(['errors.fieldName']);
 
 export const NUL_MESSAGE = 'The request holds a NUL character (%00), which no field may contain. Remove it and try again.';
 

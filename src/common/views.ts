@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import hbs from 'hbs';
 import { registerI18nHelpers } from './i18n/helpers.js';
-import { formatDateTime } from './i18n/i18n.js';
 import { PROJECT_ROOT } from './paths.js';
 
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views');
@@ -17,9 +16,4 @@ export function setUpViews(): Promise<void> {
     hbs.registerPartials(join(VIEWS_DIR, 'partials'), () => resolve());
   });
   return ready;
-}
-
-/** A time for a person: `2026-11-24 14:05 UTC` in English, the reader's own form otherwise, in the instance's time zone. */
-export function formatDate(value: unknown, lang?: string, timeZone?: string): string {
-  return formatDateTime(value, lang, timeZone);
 }

@@ -9,6 +9,7 @@ export function invitationStatus(row: { status: InvitationState; expires_at?: Da
   return row.status;
 }
 
+/** Each state's label in English; pages show it in their reader's language (it is a catalogue text). */
 export const STATUS_LABELS: Record<InvitationStatus, string> = {
   queued: 'Queued',
   sending: 'Sending',
