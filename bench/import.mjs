@@ -2,14 +2,13 @@
 // Writes bench/import-results.md. See bench/README.md ("Import users").
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
+import { chmodSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { cookie, csrfOf, freePort, procStatus, request, stopChild } from './http.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fromDist = (path) => import(pathToFileURL(join(ROOT, 'dist/src', path)).href);
@@ -29,13 +28,7 @@ let cluster;
 let app;
 let smtp;
 async function cleanup() {
-  if (app && app.exitCode === null) {
-    await new Promise((resolve) => {
-      const hard = setTimeout(() => app.kill('SIGKILL'), 5000);
-      app.once('exit', () => resolve(clearTimeout(hard)));
-      app.kill('SIGTERM');
-    });
-  }
+  if (app) await stopChild(app);
   await new Promise((resolve) => (smtp ? smtp.close(resolve) : resolve()));
   await cluster?.stop().catch(() => undefined);
   if (tmp && !process.env.BENCH_KEEP) rmSync(tmp, { recursive: true, force: true });
@@ -46,39 +39,8 @@ const watchdog = setTimeout(() => {
 }, 240_000);
 watchdog.unref();
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function request(port, { method = 'GET', path, headers = {}, body }) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-const cookie = (res, name) => {
-  const line = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(name + '='));
-  if (!line) throw new Error(`no ${name} cookie (${res.status})`);
-  return line.split(';')[0];
-};
-const csrfOf = (html) => html.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? html.match(/_csrf=([A-Za-z0-9_-]+)/)?.[1];
 const headers = { host: `big.${BASE_HOST}`, 'x-forwarded-proto': 'https' };
-const rssOf = (pid, field) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
+const rssOf = (pid, field) => procStatus(pid, field) / 1024 / 1024;
 
 async function seed(url) {
   const client = new pg.Client({ connectionString: url });

@@ -2,8 +2,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,6 +9,7 @@ import { verify } from '@node-rs/argon2';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { cookie, csrfOf, freePort, procStatus, request, stopChild } from './http.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fromDist = (path) => import(pathToFileURL(join(ROOT, 'dist/src', path)).href);
@@ -56,17 +55,6 @@ async function cleanup() {
   if (tmp && !process.env.BENCH_KEEP) rmSync(tmp, { recursive: true, force: true });
   else if (tmp) console.log(`kept ${tmp}`);
 }
-function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const hard = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(hard);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => cleanup().finally(() => process.exit(130)));
 // The run must end by itself whatever happens.
 const partial = { rounds: [], bulk: undefined, errors: [] };
@@ -89,46 +77,6 @@ const watchdog = setTimeout(() => {
 }, LIMIT_SECONDS * 1000);
 watchdog.unref();
 
-// ---------------------------------------------------------------- helpers
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One HTTP request with full control of Host and Cookie (fetch forbids setting Host). */
-function request(port, { method = 'GET', path, headers = {}, body }) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function cookie(res, name) {
-  const line = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(name + '='));
-  if (!line) throw new Error(`no ${name} cookie in the answer (${res.status})`);
-  return line.split(';')[0];
-}
-
-const csrfOf = (html) => {
-  const m = html.match(/name="_csrf" value="([^"]+)"/);
-  if (!m) throw new Error('no _csrf field in the page');
-  return m[1];
-};
-
 /** Headers a TLS-terminating proxy in front of the app would send (TRUST_PROXY=true). */
 const hostHeaders = (instance) => ({ host: `${instance}.${BASE_HOST}`, 'x-forwarded-proto': 'https' });
 
@@ -148,15 +96,6 @@ async function login(port, instance) {
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function procStatus(pid, field) {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** CPU time the process has used (user + system), in ms: per request it holds on a machine others load too. */
