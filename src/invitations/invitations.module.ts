@@ -3,6 +3,7 @@ import { GroupsModule } from '../groups/groups.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { InvitationExtensionService } from './invitation-extension.service.js';
 import { InvitationMailComposer } from './invitation-mail.composer.js';
+import { InvitationViewsRepository } from './invitation-views.repository.js';
 import { InvitationsRepository } from './invitations.repository.js';
 import { InvitationsService } from './invitations.service.js';
 import { SignupController } from './signup.controller.js';
@@ -12,7 +13,7 @@ import { SignupService } from './signup.service.js';
 @Module({
   imports: [UsersModule, GroupsModule],
   controllers: [SignupController],
-  providers: [InvitationsRepository, InvitationsService, SignupService, InvitationMailComposer, InvitationExtensionService],
+  providers: [InvitationsRepository, InvitationViewsRepository, InvitationsService, SignupService, InvitationMailComposer, InvitationExtensionService],
   exports: [InvitationsService, InvitationExtensionService],
 })
 export class InvitationsModule {}

@@ -10,6 +10,7 @@ import type { TenantId } from '../tenancy/tenant-id.js';
 import { isInvitationType } from '../users/user-type.js';
 import { UsersService } from '../users/users.service.js';
 import { INVITATION_LINK } from './invitation-mail.composer.js';
+import { InvitationViewsRepository } from './invitation-views.repository.js';
 import { InvitationsRepository } from './invitations.repository.js';
 
 /** Why a link shows no form. */
@@ -30,6 +31,7 @@ export class SignupService {
   constructor(
     private readonly em: EntityManager,
     private readonly repo: InvitationsRepository,
+    private readonly views: InvitationViewsRepository,
     private readonly links: LinksService,
     private readonly users: UsersService,
     private readonly groups: GroupsService,
@@ -96,7 +98,7 @@ export class SignupService {
     if (link.status === 'unknown') return;
     const user = await this.users.contact(tenantId, link.subjectId);
     if (!user || !isInvitationType(user.user_type)) return;
-    const invitationId = await this.repo.latestId(tenantId, link.subjectId);
+    const invitationId = await this.views.latestId(tenantId, link.subjectId);
     await this.em.transactional(async (em) => {
       if (!(await this.users.lock(em, tenantId, link.subjectId))) return;
       if ((await this.audit.countSince(em, tenantId, 'invitation_requested_again', { type: 'user', id: link.subjectId }, 3600)) >= REQUESTS_PER_HOUR) return;
