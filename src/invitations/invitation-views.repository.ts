@@ -3,6 +3,16 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { asDate, pgArray, sql, sqlOne } from '../database/sql.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import type { InvitationState } from './invitation.entity.js';
+import { refsJson, type InvitationRef } from './invitations.repository.js';
+
+export interface MailRow {
+  id: number;
+  user_id: number;
+  status: InvitationState;
+  login: string;
+  name: string;
+  email: string | null;
+}
 
 export interface LatestInvitationRow {
   user_id: number;
@@ -13,9 +23,10 @@ export interface LatestInvitationRow {
   expires_at: Date | null;
   created_at: Date | null;
   sent_by_login: string | null;
+  reminded_at: Date | null;
 }
 
-/** Reads of invitations for what people see (the users list, the user form, the audit of a request); the writes are InvitationsRepository's. */
+/** Reads of invitations for what people see (the users list, the user form, the mails, the audit of a request); the writes are InvitationsRepository's. */
 @Injectable()
 export class InvitationViewsRepository {
   constructor(private readonly em: EntityManager) {}
@@ -24,10 +35,10 @@ export class InvitationViewsRepository {
   async latestByUser(tenantId: TenantId, userIds: number[]): Promise<LatestInvitationRow[]> {
     const rows = await sql<LatestInvitationRow>(
       this.em,
-      `select u.id as user_id, u.invitation_requested_at, l.status, l.last_error, l.sent_at, l.expires_at, l.created_at, l.sent_by_login
+      `select u.id as user_id, u.invitation_requested_at, l.status, l.last_error, l.sent_at, l.expires_at, l.created_at, l.sent_by_login, l.reminded_at
        from app_user u
        left join lateral (
-         select i.status, i.last_error, i.sent_at, i.expires_at, i.created_at, s.login as sent_by_login
+         select i.status, i.last_error, i.sent_at, i.expires_at, i.created_at, i.reminded_at, s.login as sent_by_login
          from invitation i left join app_user s on s.tenant_id = i.tenant_id and s.id = i.sent_by_id
          where i.tenant_id = u.tenant_id and i.user_id = u.id
          order by i.id desc limit 1) l on true
@@ -40,6 +51,7 @@ export class InvitationViewsRepository {
       sent_at: asDate(r.sent_at),
       expires_at: asDate(r.expires_at),
       created_at: asDate(r.created_at),
+      reminded_at: asDate(r.reminded_at),
     }));
   }
 
@@ -62,5 +74,18 @@ export class InvitationViewsRepository {
     return (
       (await sqlOne<{ id: number }>(this.em, 'select max(id) as id from invitation where tenant_id = ? and user_id = ?', [tenantId, userId]))?.id ?? undefined
     );
+  }
+
+  /** The invitations with their invitees' names and addresses, in one read for the mails. */
+  async findForMail(refs: InvitationRef[]): Promise<Map<number, MailRow>> {
+    const rows = await sql<MailRow>(
+      this.em,
+      `select i.id, i.user_id, i.status, u.login, u.name, u.email
+       from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int)
+       join invitation i on i.tenant_id = x.tenant_id and i.id = x.id
+       join app_user u on u.tenant_id = i.tenant_id and u.id = i.user_id`,
+      [refsJson(refs)],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
   }
 }
