@@ -16,7 +16,7 @@ import { InvitationsRepository } from './invitations.repository.js';
 /** Why a link shows no form. */
 export type DeadLink = 'expired' | 'used' | 'revoked' | 'replaced' | 'unknown';
 
-export type LinkState = { kind: 'valid'; login: string; name: string; expiresAt: Date } | { kind: DeadLink };
+export type LinkState = { kind: 'valid'; userId: number; login: string; name: string; expiresAt: Date } | { kind: DeadLink };
 
 export type FieldErrors = NewPasswordErrors;
 
@@ -45,7 +45,7 @@ export class SignupService {
     if (link.status !== 'valid') return { kind: link.status };
     const user = await this.users.contact(tenantId, link.subjectId);
     if (!user) return { kind: 'unknown' };
-    return { kind: 'valid', login: user.login, name: user.name, expiresAt: link.expiresAt };
+    return { kind: 'valid', userId: link.subjectId, login: user.login, name: user.name, expiresAt: link.expiresAt };
   }
 
   /**
@@ -62,12 +62,17 @@ export class SignupService {
     const passwordHash = await hashPassword(password);
     const now = this.clock.now();
     const login = await this.em.transactional(async (em) => {
+      // The user first: two submissions through two links of one invitation (the mail's and the
+      // reminder's) take their turns instead of deadlocking on each other's link.
+      if (!(await this.users.lock(em, tenantId, state.userId))) return undefined;
       const used = await this.links.use(em, tenantId, INVITATION_LINK, token);
       if (!used) return undefined;
       const userId = used.subjectId;
-      // Links of the same invitation from a retried send are used up with it.
-      await this.links.useUpOthers(em, tenantId, INVITATION_LINK, userId, used.id);
+      // The invitation before its other links: a reminder's link being made holds the invitation's
+      // row until it is committed, so the statement below sees it and uses it up with the rest.
       const invitationId = await this.repo.markAccepted(em, tenantId, userId, now);
+      // The invitation's other links (a reminder's, a retried send's) are used up with this one.
+      await this.links.useUpOthers(em, tenantId, INVITATION_LINK, userId, used.id);
       const user = await this.users.activate(em, tenantId, userId, passwordHash);
       await this.groups.joinEverybody(em, tenantId, userId);
       await this.audit.record(
