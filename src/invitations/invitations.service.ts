@@ -39,6 +39,8 @@ export interface InvitationSummary {
   sentByLogin: string | null;
   expiresAt: Date | null;
   createdAt: Date | null;
+  /** When the reminder mail went out (or was queued); null: none. */
+  remindedAt: Date | null;
   /** The person asked for a new invitation from a dead link. */
   requested: boolean;
 }
@@ -209,6 +211,7 @@ export class InvitationsService {
         sentByLogin: row.sent_by_login,
         expiresAt: row.expires_at,
         createdAt: row.created_at,
+        remindedAt: row.reminded_at,
         requested: !!row.invitation_requested_at,
       });
     }
