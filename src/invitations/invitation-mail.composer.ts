@@ -10,7 +10,8 @@ import { MailComposers, Undeliverable, type Composed, type ComposedMail, type Ma
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { TenantsService } from '../tenancy/tenants.service.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { InvitationsRepository, OPEN_STATES, type MailRow } from './invitations.repository.js';
+import { InvitationViewsRepository, type MailRow } from './invitation-views.repository.js';
+import { InvitationsRepository, OPEN_STATES } from './invitations.repository.js';
 
 /** Path of the Create Account page; the link is `<tenant origin from BASE_URL>/invitation/<token>`. */
 export const SIGNUP_PATH = '/invitation';
@@ -35,6 +36,7 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
   constructor(
     private readonly em: EntityManager,
     private readonly repo: InvitationsRepository,
+    private readonly views: InvitationViewsRepository,
     private readonly links: LinksService,
     private readonly tenants: TenantsService,
     private readonly audit: AuditService,
@@ -49,7 +51,7 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
 
   async compose(jobs: OutboxJob[]): Promise<Composed<Sent>[]> {
     const refs = jobs.map((job) => ({ tenantId: job.tenantId!, id: job.refId! }));
-    const [rows, tenants] = await Promise.all([this.repo.findForMail(refs), Promise.all(refs.map((r) => this.tenants.findById(r.tenantId)))]);
+    const [rows, tenants] = await Promise.all([this.views.findForMail(refs), Promise.all(refs.map((r) => this.tenants.findById(r.tenantId)))]);
     const results: Composed<Sent>[] = jobs.map(() => undefined);
     const open = refs.flatMap((ref, i) => {
       const row = rows.get(ref.id);

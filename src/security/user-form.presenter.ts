@@ -85,6 +85,7 @@ export class UserFormPresenter {
       sentBy: summary.sentByLogin,
       createdAt: formatDate(summary.createdAt),
       sentAt: formatDate(summary.sentAt),
+      remindedAt: formatDate(summary.remindedAt),
       expiresAt: summary.status === 'accepted' || summary.status === 'revoked' ? '' : formatDate(summary.expiresAt),
     };
   }
