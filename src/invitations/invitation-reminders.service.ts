@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
+import { PollLoop } from '../common/poll-loop.js';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseStatus } from '../database/database-status.js';
 import { MailOutbox } from '../mail/mail-outbox.js';
@@ -26,10 +27,14 @@ const MAX_BATCHES = 20;
 @Injectable()
 export class InvitationRemindersService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('InvitationReminders');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = true;
-  private intervalMs = REMINDER_SWEEP_MS;
+  private readonly loop = new PollLoop(
+    // Every batch of a sweep was full: more are due, so the next sweep starts at once.
+    async () => (await this.sweep()) >= BATCH * MAX_BATCHES,
+    () => REMINDER_SWEEP_MS,
+    (err) => {
+      if (!this.database.report(err)) this.logger.error(`Invitation reminders: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  );
 
   constructor(
     private readonly em: EntityManager,
@@ -42,42 +47,16 @@ export class InvitationRemindersService implements OnApplicationBootstrap, OnMod
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.invitationReminderHours > 0) this.start();
+    if (this.config.invitationReminderHours > 0) this.loop.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.stop();
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
   }
 
-  /** Sweeps now and then every `intervalMs` (tests choose a shorter one, or stop it and call `sweep`). */
-  start(intervalMs = REMINDER_SWEEP_MS): void {
-    this.intervalMs = intervalMs;
-    this.stopped = false;
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), ms);
-    this.timer.unref();
-  }
-
-  private tick(): void {
-    if (this.running || this.stopped) return;
-    this.running = this.sweep()
-      .catch((err: unknown) => {
-        if (!this.database.report(err)) this.logger.error(`Invitation reminders: ${err instanceof Error ? err.message : String(err)}`);
-      })
-      .finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.intervalMs);
-      });
+  /** Stops sweeping (tests stop it and call `sweep` themselves). */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Queues the reminders that are due; returns how many. Nothing when reminders are off. */
