@@ -6,7 +6,7 @@ import type { InstanceSettings } from '../tenancy/tenant-settings.repository.js'
  * and, when the saved accent colour is too light or too dark for text, why the default is used.
  */
 export function brandingView(values: InstanceSettings & { instanceName: string }, saved: InstanceSettings) {
-  const colour = values.accentColour?.toLowerCase() ?? '';
+  const colour = typeof values.accentColour === 'string' ? values.accentColour.toLowerCase() : '';
   const savedColour = saved.accentColour;
   const logo = brandOf({ accent_colour: null, logo_hash: saved.logoHash, logo_type: saved.logoType });
   return {

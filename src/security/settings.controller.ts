@@ -43,7 +43,14 @@ export class SettingsController {
     if (form.logo.kind === 'refused') errors.logo = form.logo.message;
     const before = await this.settings.get(tenant.id);
     if (Object.keys(errors).length) {
-      const typed = form.lost ? {} : { ...value, requireTwoStepForAdmins: value.requireTwoStepForAdmins === 'on' };
+      // What was typed (strings only: a hostile form may send anything), else what is saved.
+      const typed = form.lost
+        ? {}
+        : {
+            requireTwoStepForAdmins: value.requireTwoStepForAdmins === 'on',
+            displayName: typeof value.displayName === 'string' ? value.displayName : before.displayName,
+            accentColour: typeof value.accentColour === 'string' ? value.accentColour : before.accentColour,
+          };
       return res.status(400).render('security/settings', this.view({ ...before, ...typed }, { errors, error: this.problem(errors) }, before));
     }
     const change: SettingsChange = {
