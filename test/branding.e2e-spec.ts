@@ -24,12 +24,13 @@ const ACCENT = '#0d6e6e';
 type File = { bytes: Buffer; name: string; type: string };
 
 /** Posts the Settings form as the page does: multipart, the token in the query string, the file input last. */
-async function saveSettings(agent: Agent, fields: Record<string, string>, file?: File) {
+async function saveSettings(agent: Agent, fields: Record<string, string>, file?: File, fileFirst = false) {
   const page = await agent.get('/security/settings');
   expect(page.status).toBe(200);
   let req = agent.post(`/security/settings?_csrf=${encodeURIComponent(csrfOf(page.text))}`);
+  if (file && fileFirst) req = req.attach('logo', file.bytes, { filename: file.name, contentType: file.type });
   for (const [name, value] of Object.entries(fields)) req = req.field(name, value);
-  if (file) req = req.attach('logo', file.bytes, { filename: file.name, contentType: file.type });
+  if (file && !fileFirst) req = req.attach('logo', file.bytes, { filename: file.name, contentType: file.type });
   return req;
 }
 
@@ -206,6 +207,10 @@ describe('instance branding: display name, logo and accent colour (Security > Se
     // A JPEG is taken too, and named .jpg.
     expect((await saveSettings(admin, { displayName: NAME }, { bytes: JPEG, name: 'photo.jpeg', type: 'application/octet-stream' })).status).toBe(303);
     const jpegUrl = `/branding/logo-${createHash('sha256').update(JPEG).digest('hex').slice(0, 32)}.jpg`;
+    // Fields after the file count as much as those before it.
+    expect((await saveSettings(admin, { displayName: 'After the file' }, { bytes: JPEG, name: 'photo.jpeg', type: 'image/jpeg' }, true)).status).toBe(303);
+    expect((await visitor.get('/login')).text).toContain('<span>After the file</span>');
+    expect((await saveSettings(admin, { displayName: NAME })).status).toBe(303);
     expect((await visitor.get('/login')).text).toContain(`src="${jpegUrl}"`);
     const jpeg = await visitor.get(jpegUrl);
     expect(jpeg.headers['content-type']).toBe('image/jpeg');

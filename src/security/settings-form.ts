@@ -28,7 +28,16 @@ export type LogoInput = { kind: 'none' } | { kind: 'file'; logo: LogoUpload } | 
 export async function readSettingsForm(req: Request): Promise<{ body: Record<string, unknown>; logo: LogoInput; lost?: boolean }> {
   if (!req.is('multipart/form-data')) return { body: (req.body ?? {}) as Record<string, unknown>, logo: { kind: 'none' } };
   try {
-    return await withUpload(req, async (upload) => ({ body: { ...upload.fields }, logo: await readLogo(upload) }), LOGO_UPLOAD);
+    let fields: Readonly<Record<string, string>> = {};
+    const logo = await withUpload(
+      req,
+      (upload) => {
+        fields = upload.fields;
+        return readLogo(upload);
+      },
+      LOGO_UPLOAD,
+    );
+    return { body: { ...fields }, logo };
   } catch (err) {
     if (err instanceof UploadTooLarge) return { body: {}, logo: { kind: 'refused', message: err.message }, lost: true };
     throw err;

@@ -38,7 +38,7 @@ export interface Upload {
   fileName: string;
   /** The file's bytes as they arrive; throws UploadTooLarge (413) when the file goes over the limit. */
   bytes: AsyncIterable<Buffer>;
-  /** The form's text fields sent before the file (a form puts its file input last), first value of each. */
+  /** The form's text fields, first value of each: those sent before the file at once, all of them once withUpload settles. */
   fields: Readonly<Record<string, string>>;
 }
 
@@ -58,10 +58,12 @@ export async function withUpload<T>(req: Request, handle: (upload: Upload) => Pr
     throw new BadRequestException('The upload is not a valid multipart form.');
   }
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+  // Done with the whole form: the fields after the file are in too.
+  const parsed = new Promise<void>((resolve) => parser.once('close', resolve).once('error', resolve));
   const result = new Promise<T>((resolve, reject) => {
     let seen = false;
     parser.on('field', (name, value) => {
-      if (!seen && !(name in fields)) fields[name] = value;
+      if (!(name in fields)) fields[name] = value;
     });
     parser.on('file', (name, file, info) => {
       if (name !== rules.field || seen) return file.resume();
@@ -70,10 +72,16 @@ export async function withUpload<T>(req: Request, handle: (upload: Upload) => Pr
         for await (const chunk of file as AsyncIterable<Buffer>) yield chunk;
         if ((file as { truncated?: boolean }).truncated) throw new UploadTooLarge(rules.tooLarge);
       })();
-      handle({ fileName: info.filename ?? '', bytes, fields }).then(resolve, (err: unknown) => {
-        file.resume();
-        reject(err);
-      });
+      handle({ fileName: info.filename ?? '', bytes, fields }).then(
+        (value) => {
+          file.resume();
+          void parsed.then(() => resolve(value));
+        },
+        (err: unknown) => {
+          file.resume();
+          reject(err);
+        },
+      );
     });
     parser.on('error', () => reject(new BadRequestException('The upload is not a valid multipart form.')));
     parser.on('close', () => {
