@@ -194,6 +194,23 @@ describe('instance branding: display name, logo and accent colour (Security > Se
     expect(mail.html).toContain(`background:${ACCENT};`);
     expect(mail.html).not.toContain('<script>alert');
     expect(mail.text).toContain(`You have been invited to join ${NAME}`);
+
+    // The password reset mail too.
+    const visitor = agentFor(world.t, world.acme.host);
+    const forgot = await visitor.get('/password/forgot');
+    expect(
+      (
+        await visitor
+          .post('/password/forgot')
+          .type('form')
+          .send({ _csrf: csrfOf(forgot.text), login: 'admin' })
+      ).status,
+    ).toBe(200);
+    const [, reset] = await world.smtp.waitFor(2);
+    expect(reset.subject).toMatch(/^Reset your password/);
+    expect(reset.attachments.find((a) => a.cid === 'logo@brand')?.contentType).toBe('image/png');
+    expect(reset.html).toContain(`alt="${NAME_HTML}" height="40"`);
+    expect(reset.html).toContain(`background:${ACCENT};`);
   });
 
   it('Remove logo brings the standard mark back, and the old logo URL answers 404', async () => {
