@@ -113,6 +113,9 @@ describe('instance branding: display name, logo and accent colour (Security > Se
     expect(logo.headers['x-content-type-options']).toBe('nosniff');
     expect(logo.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(Buffer.compare(logo.body as Buffer, LOGO)).toBe(0);
+    // Shared by every visitor: no cookie rides along, even for a logged-in browser.
+    expect(logo.headers['set-cookie']).toBeUndefined();
+    expect((await admin.get(LOGO_URL)).headers['set-cookie']).toBeUndefined();
     expect((await visitor.get(LOGO_URL).set('If-None-Match', logo.headers.etag)).status).toBe(304);
     for (const path of [LOGO_URL.replace('.png', '.jpg'), `/branding/logo-${'0'.repeat(32)}.png`, '/branding/logo.svg', '/branding/theme-ffff00.css']) {
       expect((await visitor.get(path)).status, path).toBe(404);
