@@ -5,9 +5,10 @@ import { Clock } from '../common/clock.js';
 import { formatDate } from '../common/views.js';
 import { AppConfig } from '../config/app-config.js';
 import { LinksService } from '../links/links.service.js';
-import { mailTemplate } from '../mail/mail-layout.js';
+import { mailTemplate, type MailBrand } from '../mail/mail-layout.js';
 import { MailComposers, Undeliverable, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
+import { BrandLogos } from '../tenancy/brand-logos.js';
 import { TenantsService } from '../tenancy/tenants.service.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { InvitationViewsRepository, type MailRow } from './invitation-views.repository.js';
@@ -43,6 +44,7 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly composers: MailComposers,
+    private readonly brands: BrandLogos,
   ) {}
 
   onModuleInit(): void {
@@ -60,6 +62,9 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
       return row.email ? [{ i, ref, row, tenant: tenants[i] }] : [];
     });
     if (!open.length) return results;
+    const brands = new Map(
+      await Promise.all([...new Map(open.map((o) => [o.tenant.id, o.tenant])).values()].map(async (t) => [t.id, await this.brands.forMail(t)] as const)),
+    );
     const expiresAt = new Date(this.clock.now().getTime() + this.config.invitationTtlHours * 3_600_000);
     // Each statement commits before any mail goes out. The links come first: a revoke meanwhile
     // either finds them (and kills them) or leaves the invitation closed, and then they are withdrawn here.
@@ -78,20 +83,24 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
       links.filter((_, k) => !sending.has(open[k].row.id)).map((l) => l.id),
     );
     open.forEach(({ i, ref, row, tenant }, k) => {
-      if (sending.has(row.id)) results[i] = this.mail(ref.tenantId, row, tenant, links[k], expiresAt);
+      if (sending.has(row.id)) results[i] = this.mail(ref.tenantId, row, tenant, links[k], expiresAt, brands.get(tenant.id));
     });
     return results;
   }
 
-  private mail(tenantId: TenantId, row: MailRow, tenant: Tenant, made: { id: number; token: string }, expiresAt: Date): ComposedMail<Sent> {
+  private mail(tenantId: TenantId, row: MailRow, tenant: Tenant, made: { id: number; token: string }, expiresAt: Date, brand?: MailBrand): ComposedMail<Sent> {
     const link = `${this.config.tenantOrigin(tenant.name)}${SIGNUP_PATH}/${made.token}`;
-    const content = render((m) => `Invitation to join ${m.instanceHost}`, {
-      name: row.name,
-      instanceName: tenant.displayName,
-      instanceHost: this.config.tenantHost(tenant.name),
-      link,
-      expiresAt: formatDate(expiresAt),
-    });
+    const content = render(
+      (m) => `Invitation to join ${m.instanceHost}`,
+      {
+        name: row.name,
+        instanceName: tenant.displayName,
+        instanceHost: this.config.tenantHost(tenant.name),
+        link,
+        expiresAt: formatDate(expiresAt),
+      },
+      brand,
+    );
     return {
       to: row.email!,
       ...content,
