@@ -8,6 +8,7 @@ import { LinksService } from '../links/links.service.js';
 import { mailTemplate } from '../mail/mail-layout.js';
 import { MailComposers, Undeliverable, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
+import { BrandLogos } from '../tenancy/brand-logos.js';
 import { TenantsService } from '../tenancy/tenants.service.js';
 import { INVITATION_LINK, SIGNUP_PATH } from './invitation-mail.composer.js';
 import { INVITATION_REMINDER_KIND } from './invitation-reminders.service.js';
@@ -37,6 +38,7 @@ export class InvitationReminderComposer implements MailComposer<Reminded>, OnMod
     private readonly views: InvitationViewsRepository,
     private readonly links: LinksService,
     private readonly tenants: TenantsService,
+    private readonly brands: BrandLogos,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -76,13 +78,17 @@ export class InvitationReminderComposer implements MailComposer<Reminded>, OnMod
       const link = made.get(row.id);
       if (!link) continue;
       const url = `${this.config.tenantOrigin(tenant.name)}${SIGNUP_PATH}/${link.token}`;
-      const content = render((m) => `Reminder: invitation to join ${m.instanceHost}`, {
-        name: row.name,
-        instanceName: tenant.displayName,
-        instanceHost: this.config.tenantHost(tenant.name),
-        link: url,
-        expiresAt: formatDate(link.expiresAt),
-      });
+      const content = render(
+        (m) => `Reminder: invitation to join ${m.instanceHost}`,
+        {
+          name: row.name,
+          instanceName: tenant.displayName,
+          instanceHost: this.config.tenantHost(tenant.name),
+          link: url,
+          expiresAt: formatDate(link.expiresAt),
+        },
+        await this.brands.forMail(tenant), // the logo is read once per instance and kept
+      );
       results[i] = {
         to: row.email!,
         ...content,
