@@ -1,15 +1,12 @@
 // npm run bench, part two: Import users at 100,000 rows and the delivery of 10,000 invitations it queues.
 // Writes bench/import-results.md. See bench/README.md ("Import users").
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
+import { csrfOf, hostHeaders, login, procStatus, request, startApp, startSmtpSink, stopChild } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fromDist = (path) => import(pathToFileURL(join(ROOT, 'dist/src', path)).href);
@@ -19,7 +16,6 @@ const { hashPassword } = await fromDist('users/password-hasher.js').catch(() => 
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
 const INVITES = Math.min(10_000, ROWS);
-const BASE_HOST = 'bench.test';
 const PASSWORD = 'Bench-' + randomBytes(9).toString('base64url');
 const started = Date.now();
 const log = (line) => console.log(`[import ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
@@ -29,14 +25,8 @@ let cluster;
 let app;
 let smtp;
 async function cleanup() {
-  if (app && app.exitCode === null) {
-    await new Promise((resolve) => {
-      const hard = setTimeout(() => app.kill('SIGKILL'), 5000);
-      app.once('exit', () => resolve(clearTimeout(hard)));
-      app.kill('SIGTERM');
-    });
-  }
-  await new Promise((resolve) => (smtp ? smtp.close(resolve) : resolve()));
+  if (app) await stopChild(app);
+  await smtp?.close();
   await cluster?.stop().catch(() => undefined);
   if (tmp && !process.env.BENCH_KEEP) rmSync(tmp, { recursive: true, force: true });
 }
@@ -46,39 +36,8 @@ const watchdog = setTimeout(() => {
 }, 240_000);
 watchdog.unref();
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function request(port, { method = 'GET', path, headers = {}, body }) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-const cookie = (res, name) => {
-  const line = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(name + '='));
-  if (!line) throw new Error(`no ${name} cookie (${res.status})`);
-  return line.split(';')[0];
-};
-const csrfOf = (html) => html.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? html.match(/_csrf=([A-Za-z0-9_-]+)/)?.[1];
-const headers = { host: `big.${BASE_HOST}`, 'x-forwarded-proto': 'https' };
-const rssOf = (pid, field) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
+const headers = hostHeaders('big');
+const rssOf = (pid, field) => procStatus(pid, field) / 1024 / 1024;
 
 async function seed(url) {
   const client = new pg.Client({ connectionString: url });
@@ -119,62 +78,18 @@ async function main() {
   tmp = mkdtempSync(join(os.tmpdir(), 'erp-bench-import-'));
   chmodSync(tmp, 0o755);
   const delivered = new Set();
-  const smtpPort = await freePort();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        for (const to of session.envelope.rcptTo) delivered.add(to.address);
-        callback();
-      });
-    },
-  });
-  await new Promise((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+  smtp = await startSmtpSink((address) => delivered.add(address));
   cluster = await startEmbeddedPostgres(join(tmp, 'postgres'));
   const url = withDatabase(cluster.url, 'erp_import');
   await ensureDatabase(cluster.url, 'erp_import');
   await migrate(url);
   await seed(url);
 
-  const port = await freePort();
-  app = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      BASE_URL: `https://${BASE_HOST}`,
-      TRUST_PROXY: 'true',
-      SESSION_SECRET: randomBytes(32).toString('base64url'),
-      DATABASE_URL: url,
-      DATA_DIR: join(tmp, 'data'),
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      MAIL_FROM: 'bench@bench.test',
-    },
-    stdio: ['ignore', openSync(join(tmp, 'app.log'), 'a'), openSync(join(tmp, 'app.log'), 'a')],
-  });
-  for (let i = 0; ; i++) {
-    if (app.exitCode !== null || i > 600) throw new Error('the app did not start; see its log');
-    const ok = await request(port, { path: '/health/ready', headers }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const loginPage = await request(port, { path: '/login', headers });
-  const form = new URLSearchParams({ _csrf: csrfOf(loginPage.body), login: 'admin', password: PASSWORD }).toString();
-  const loggedIn = await request(port, {
-    method: 'POST',
-    path: '/login',
-    headers: { ...headers, cookie: cookie(loginPage, '__Host-csrf'), 'content-type': 'application/x-www-form-urlencoded' },
-    body: form,
-  });
-  const session = { ...headers, cookie: cookie(loggedIn, '__Host-sid') };
+  const sessionSecret = randomBytes(32).toString('base64url');
+  const started = await startApp({ name: 'app', root: ROOT, databaseUrl: url, smtpPort: smtp.port, sessionSecret, logDir: tmp, children: new Set() });
+  app = started.child;
+  const port = started.port;
+  const { session } = await login(port, headers, PASSWORD);
   const rssStart = rssOf(app.pid, 'VmRSS');
 
   const file = csv();

@@ -1,16 +1,27 @@
 // npm run bench: the product against the bare stack on this machine. See bench/README.md.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { verify } from '@node-rs/argon2';
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
+import {
+  CONNECTIONS,
+  csrfOf,
+  freePort,
+  load as loadOf,
+  login as logIn,
+  median,
+  procCpuMs,
+  procStatus,
+  request,
+  startProcess as startOf,
+  startApp as startAppOf,
+  startSmtpSink,
+  hostHeaders,
+  stopChild,
+} from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fromDist = (path) => import(pathToFileURL(join(ROOT, 'dist/src', path)).href);
@@ -18,11 +29,9 @@ const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js'
 const { ensureDatabase, migrate, withDatabase } = await fromDist('database/database.js');
 const { ARGON2_OPTIONS, hashPassword } = await fromDist('users/password-hasher.js');
 
-const CONNECTIONS = 16;
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1); // lib.mjs reads the same variable
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const BASE_HOST = 'bench.test';
 const PASSWORD = 'Bench-' + randomBytes(9).toString('base64url');
 const SESSION_SECRET = randomBytes(32).toString('base64url');
 const INVITES = 1000;
@@ -51,21 +60,10 @@ async function cleanup() {
   if (cleaned) return;
   cleaned = true;
   await Promise.all([...children].map((child) => stopChild(child)));
-  await new Promise((resolve) => (smtp ? smtp.close(resolve) : resolve()));
+  await smtp?.close();
   await cluster?.stop().catch(() => undefined);
   if (tmp && !process.env.BENCH_KEEP) rmSync(tmp, { recursive: true, force: true });
   else if (tmp) console.log(`kept ${tmp}`);
-}
-function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const hard = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(hard);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => cleanup().finally(() => process.exit(130)));
 // The run must end by itself whatever happens.
@@ -89,120 +87,12 @@ const watchdog = setTimeout(() => {
 }, LIMIT_SECONDS * 1000);
 watchdog.unref();
 
-// ---------------------------------------------------------------- helpers
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One HTTP request with full control of Host and Cookie (fetch forbids setting Host). */
-function request(port, { method = 'GET', path, headers = {}, body }) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function cookie(res, name) {
-  const line = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(name + '='));
-  if (!line) throw new Error(`no ${name} cookie in the answer (${res.status})`);
-  return line.split(';')[0];
-}
-
-const csrfOf = (html) => {
-  const m = html.match(/name="_csrf" value="([^"]+)"/);
-  if (!m) throw new Error('no _csrf field in the page');
-  return m[1];
-};
-
-/** Headers a TLS-terminating proxy in front of the app would send (TRUST_PROXY=true). */
-const hostHeaders = (instance) => ({ host: `${instance}.${BASE_HOST}`, 'x-forwarded-proto': 'https' });
-
-/** Logs in through the real form: GET /login for the CSRF cookie and token, POST /login, keep the session cookie. */
-async function login(port, instance) {
-  const headers = hostHeaders(instance);
-  const page = await request(port, { path: '/login', headers });
-  if (page.status !== 200) throw new Error(`GET /login on ${instance}: ${page.status}`);
-  const csrfCookie = cookie(page, '__Host-csrf');
-  const form = new URLSearchParams({ _csrf: csrfOf(page.body), login: 'admin', password: PASSWORD }).toString();
-  const postHeaders = { ...headers, cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' };
-  const res = await request(port, { method: 'POST', path: '/login', headers: postHeaders, body: form });
-  if (res.status !== 303 || res.headers.location !== '/') throw new Error(`POST /login on ${instance}: ${res.status} ${res.headers.location}`);
-  return { session: { ...headers, cookie: cookie(res, '__Host-sid') }, loginPost: { headers: postHeaders, body: form } };
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function procStatus(pid, field) {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time the process has used (user + system), in ms: per request it holds on a machine others load too. */
-function procCpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** Highest VmRSS seen while `fn` runs (sampled every 50 ms). */
-async function withRssPeak(pid, fn) {
-  let peak = procStatus(pid, 'VmRSS');
-  const timer = setInterval(() => (peak = Math.max(peak, procStatus(pid, 'VmRSS'))), 50);
-  try {
-    const result = await fn();
-    return { ...result, peakRss: Math.max(peak, procStatus(pid, 'VmRSS')) };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-function cannon(opts, duration) {
-  return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
-  });
-}
-
-/** Warm-up, then 10 s at 16 connections; checks every answer had the expected status. */
-async function load(server, path, { headers = {}, method = 'GET', body, expect = 200 } = {}, duration = DURATION) {
-  const opts = { url: `http://127.0.0.1:${server.port}${path}`, method, headers, body };
-  await cannon(opts, WARMUP);
-  const cpuBefore = procCpuMs(server.pid);
-  const r = await withRssPeak(server.pid, async () => ({ r: await cannon(opts, duration) }));
-  const total = r.r.requests.total;
-  const cpuPerRequest = (procCpuMs(server.pid) - cpuBefore) / Math.max(1, total);
-  const good = r.r.statusCodeStats?.[expect]?.count ?? 0;
-  if (r.r.errors || r.r.timeouts || good < total) {
-    throw new Error(
-      `${server.name} ${method} ${path}: ${total - good} of ${total} answers were not ${expect} (errors ${r.r.errors}, timeouts ${r.r.timeouts}, codes ${JSON.stringify(r.r.statusCodeStats)})`,
-    );
-  }
-  return { rps: total / duration, p50: r.r.latency.p50, p99: r.r.latency.p99, peakRss: r.peakRss, cpuPerRequest };
-}
+const login = (port, instance) => logIn(port, hostHeaders(instance), PASSWORD);
+const load = (server, path, options, duration = DURATION) => loadOf(server, path, options, duration);
+const startProcess = (name, args, env, readyPath) => startOf({ name, args, env, readyPath, cwd: ROOT, logDir: tmp, children });
+const APP_NODE_ARGS = process.env.BENCH_APP_NODE_ARGS ? process.env.BENCH_APP_NODE_ARGS.split(' ') : [];
+const startApp = (name, databaseUrl, smtpPort) =>
+  startAppOf({ name, root: ROOT, databaseUrl, smtpPort, sessionSecret: SESSION_SECRET, logDir: tmp, children, nodeArgs: APP_NODE_ARGS });
 
 /** Raw argon2id verify rate in this process, CONNECTIONS verifies in flight, same parameters as the app. */
 async function argonRate(hashed, seconds) {
@@ -394,74 +284,16 @@ async function idleTimes(port, scenarios, sessions) {
 }
 
 // ---------------------------------------------------------------- processes
-async function waitForHttp(port, path, headers, child, name) {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see its log`);
-    try {
-      const res = await request(port, { path, headers });
-      if (res.status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not answer on port ${port}`);
-}
-
-async function startProcess(name, args, env, readyPath, readyHeaders = {}) {
-  const port = await freePort();
-  const out = openSync(join(tmp, `${name}.log`), 'a');
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
-    stdio: ['ignore', out, out],
-  });
-  children.add(child);
-  await waitForHttp(port, readyPath, readyHeaders, child, name);
-  return { name, port, pid: child.pid, child };
-}
-
-function startApp(name, databaseUrl, smtpPort) {
-  return startProcess(
-    name,
-    [...(process.env.BENCH_APP_NODE_ARGS ? process.env.BENCH_APP_NODE_ARGS.split(' ') : []), join(ROOT, 'dist/src/main.js')],
-    {
-      NODE_ENV: 'production',
-      BASE_URL: `https://${BASE_HOST}`,
-      TRUST_PROXY: 'true',
-      SESSION_SECRET,
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: join(tmp, `${name}-data`),
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      MAIL_FROM: 'bench@bench.test',
-    },
-    '/health/ready',
-  );
-}
 
 // ---------------------------------------------------------------- SMTP sink
 const delivered = new Set();
 let deliveredWaiter;
 async function startSmtp() {
-  const port = await freePort();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        for (const to of session.envelope.rcptTo) delivered.add(to.address);
-        deliveredWaiter?.();
-        callback();
-      });
-    },
+  smtp = await startSmtpSink((address) => {
+    delivered.add(address);
+    deliveredWaiter?.();
   });
-  await new Promise((resolve, reject) => {
-    smtp.once('error', reject);
-    smtp.listen(port, '127.0.0.1', resolve);
-  });
-  return port;
+  return smtp.port;
 }
 
 // ---------------------------------------------------------------- main

@@ -8,6 +8,8 @@ import { Migration20261130140000 } from './Migration20261130140000.js';
 import { Migration20261130160000 } from './Migration20261130160000.js';
 import { Migration20261130170000 } from './Migration20261130170000.js';
 import { Migration20261201090000 } from './Migration20261201090000.js';
+import { Migration20261201120000 } from './Migration20261201120000.js';
+import { Migration20261202090000 } from './Migration20261202090000.js';
 import { Migration20261202100000 } from './Migration20261202100000.js';
 
 /** Every migration in order. Listed explicitly so the app and the tests load them without a glob. */
@@ -21,5 +23,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130160000', class: Migration20261130160000 },
   { name: 'Migration20261130170000', class: Migration20261130170000 },
   { name: 'Migration20261201090000', class: Migration20261201090000 },
+  { name: 'Migration20261201120000', class: Migration20261201120000 },
+  { name: 'Migration20261202090000', class: Migration20261202090000 },
   { name: 'Migration20261202100000', class: Migration20261202100000 },
 ];

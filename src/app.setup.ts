@@ -20,6 +20,8 @@ import { PG_POOL } from './database/database.module.js';
 import { DatabaseStatus } from './database/database-status.js';
 import { RESET_PATH } from './auth/password-reset.composer.js';
 import { SIGNUP_PATH } from './invitations/invitation-mail.composer.js';
+import { BrandLogos } from './tenancy/brand-logos.js';
+import { brandingRoutes } from './tenancy/branding.routes.js';
 import { tenantMiddleware } from './tenancy/tenant.middleware.js';
 import { TenantsService } from './tenancy/tenants.service.js';
 
@@ -72,6 +74,8 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
     next();
   });
   app.use(tenantMiddleware(config, app.get(TenantsService)));
+  // The instance's logo and accent stylesheet: public and shared, so before sessions and CSRF (no cookie, no session read).
+  app.use('/branding', brandingRoutes(app.get(BrandLogos)));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
   app.use(sessionMiddleware(config, app.get<pg.Pool>(PG_POOL), (err) => database.report(err) || new Logger('Session').warn(`Session store: ${String(err)}`)));
   app.use(sessionTimeouts(config, clock));

@@ -20,6 +20,7 @@ const SAME_IN_EVERY_LANGUAGE = new Set([
   'Code', // German: Code
   'Details', // German: Details
   'Passkeys', // German: Passkeys (the product word)
+  'Logo', // German: Logo
 ]);
 
 /** The fixed English texts: whole values, and the literal parts of values with placeholders or markup. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { indexedPart } from '../src/users/search-part.js';
 import { UserListRepository } from '../src/users/user-list.repository.js';
 import { UsersRepository, type NewUser } from '../src/users/users.repository.js';
 import { tenantFactory, unique, userFactory, type TestTenant } from './support/factories.js';
@@ -243,6 +244,32 @@ describe('users list at scale', () => {
       const viaRows = await ids();
       expect(viaIndex.ids.length).toBeGreaterThanOrEqual(3);
       expect(viaRows).toEqual(viaIndex);
+    });
+
+    it('with sampled trigram shares, the index looks up a cheaper part of a term and finds the same users', async () => {
+      const search = async (fresh: UserListRepository, term: string) => {
+        const page = await fresh.page(acme.id, { search: term, sort: 'login', dir: 'asc', at: { first: true }, pageSize: 500 });
+        return { ids: page.rows.map((r) => r.id).sort(), total: page.total };
+      };
+      // Terms with a rare part are narrowed to it; terms made of frequent trigrams only are looked up whole.
+      for (const [term, narrowed] of [
+        ['ina@example.org', true],
+        ['stone@example.org', true],
+        ['-1@example.com', false],
+        ['example.com', false],
+      ] as const) {
+        const fresh = new UserListRepository(t.app.get(EntityManager));
+        const shares = await fresh.sampleTrigramShares();
+        // Every imported user's email ends in example.com: its trigrams are frequent, so a part is looked up.
+        expect(shares.get('exa')).toBeGreaterThan(0.5);
+        expect(indexedPart(term, shares) !== term).toBe(narrowed);
+        const viaIndex = await search(fresh, term);
+        const viaRows = await search(fresh, term);
+        expect(viaIndex).toEqual(viaRows);
+      }
+      const fresh = new UserListRepository(t.app.get(EntityManager));
+      await fresh.sampleTrigramShares();
+      expect((await search(fresh, 'ina@example.org')).ids).toHaveLength(1);
     });
 
     it('treats % and _ as plain characters', async () => {

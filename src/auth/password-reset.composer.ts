@@ -9,6 +9,7 @@ import { LinksService } from '../links/links.service.js';
 import { MailComposers, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
 import { mailTemplate } from '../mail/mail-layout.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
+import { BrandLogos } from '../tenancy/brand-logos.js';
 import { TenantsService } from '../tenancy/tenants.service.js';
 import { canLogIn } from '../users/user-type.js';
 import { UsersRepository, type UserContact } from '../users/users.repository.js';
@@ -49,6 +50,7 @@ export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly composers: MailComposers,
+    private readonly brands: BrandLogos,
   ) {}
 
   onModuleInit(): void {
@@ -63,6 +65,7 @@ export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
     const tenantId = job.tenantId!;
     const [user, tenant] = await Promise.all([this.users.findContact(tenantId, job.refId!), this.tenants.findById(tenantId)]);
     if (!user || !tenant || resetRefusal(user)) return undefined;
+    const brand = await this.brands.forMail(tenant);
     const expiresAt = new Date(this.clock.now().getTime() + this.config.passwordResetTtlMinutes * 60_000);
     const made = await this.links.issue(this.em, tenantId, PASSWORD_RESET_LINK, user.id, expiresAt);
     const link = `${this.config.tenantOrigin(tenant.name)}${RESET_PATH}/${made.token}`;
@@ -78,6 +81,7 @@ export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
         link,
         expiresAt: formatDateTime(expiresAt, lang, tenant.timeZone),
       },
+      brand,
       lang,
     );
     return { to: user.email!, ...content, devNote: `Reset password link for ${user.login}: ${link}`, context: { tenantId, userId: user.id } };

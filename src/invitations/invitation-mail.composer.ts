@@ -6,12 +6,14 @@ import { formatDateTime, translate } from '../common/i18n/i18n.js';
 import { readerLanguage } from '../common/i18n/language.js';
 import { AppConfig } from '../config/app-config.js';
 import { LinksService } from '../links/links.service.js';
-import { mailTemplate } from '../mail/mail-layout.js';
+import { mailTemplate, type MailBrand } from '../mail/mail-layout.js';
 import { MailComposers, Undeliverable, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
+import { BrandLogos } from '../tenancy/brand-logos.js';
 import { TenantsService } from '../tenancy/tenants.service.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
-import { InvitationsRepository, OPEN_STATES, type MailRow } from './invitations.repository.js';
+import { InvitationViewsRepository, type MailRow } from './invitation-views.repository.js';
+import { InvitationsRepository, OPEN_STATES } from './invitations.repository.js';
 
 /** Path of the Create Account page; the link is `<tenant origin from BASE_URL>/invitation/<token>`. */
 export const SIGNUP_PATH = '/invitation';
@@ -36,12 +38,14 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
   constructor(
     private readonly em: EntityManager,
     private readonly repo: InvitationsRepository,
+    private readonly views: InvitationViewsRepository,
     private readonly links: LinksService,
     private readonly tenants: TenantsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly composers: MailComposers,
+    private readonly brands: BrandLogos,
   ) {}
 
   onModuleInit(): void {
@@ -50,7 +54,7 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
 
   async compose(jobs: OutboxJob[]): Promise<Composed<Sent>[]> {
     const refs = jobs.map((job) => ({ tenantId: job.tenantId!, id: job.refId! }));
-    const [rows, tenants] = await Promise.all([this.repo.findForMail(refs), Promise.all(refs.map((r) => this.tenants.findById(r.tenantId)))]);
+    const [rows, tenants] = await Promise.all([this.views.findForMail(refs), Promise.all(refs.map((r) => this.tenants.findById(r.tenantId)))]);
     const results: Composed<Sent>[] = jobs.map(() => undefined);
     const open = refs.flatMap((ref, i) => {
       const row = rows.get(ref.id);
@@ -59,6 +63,9 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
       return row.email ? [{ i, ref, row, tenant: tenants[i] }] : [];
     });
     if (!open.length) return results;
+    const brands = new Map(
+      await Promise.all([...new Map(open.map((o) => [o.tenant.id, o.tenant])).values()].map(async (t) => [t.id, await this.brands.forMail(t)] as const)),
+    );
     const expiresAt = new Date(this.clock.now().getTime() + this.config.invitationTtlHours * 3_600_000);
     // Each statement commits before any mail goes out. The links come first: a revoke meanwhile
     // either finds them (and kills them) or leaves the invitation closed, and then they are withdrawn here.
@@ -77,12 +84,12 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
       links.filter((_, k) => !sending.has(open[k].row.id)).map((l) => l.id),
     );
     open.forEach(({ i, ref, row, tenant }, k) => {
-      if (sending.has(row.id)) results[i] = this.mail(ref.tenantId, row, tenant, links[k], expiresAt);
+      if (sending.has(row.id)) results[i] = this.mail(ref.tenantId, row, tenant, links[k], expiresAt, brands.get(tenant.id));
     });
     return results;
   }
 
-  private mail(tenantId: TenantId, row: MailRow, tenant: Tenant, made: { id: number; token: string }, expiresAt: Date): ComposedMail<Sent> {
+  private mail(tenantId: TenantId, row: MailRow, tenant: Tenant, made: { id: number; token: string }, expiresAt: Date, brand?: MailBrand): ComposedMail<Sent> {
     const link = `${this.config.tenantOrigin(tenant.name)}${SIGNUP_PATH}/${made.token}`;
     // In the invitee's language (theirs, else the instance's default), dates in the instance's time zone.
     const lang = readerLanguage(row.language, tenant.defaultLanguage);
@@ -95,6 +102,7 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
         link,
         expiresAt: formatDateTime(expiresAt, lang, tenant.timeZone),
       },
+      brand,
       lang,
     );
     return {

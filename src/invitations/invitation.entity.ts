@@ -10,6 +10,11 @@ export type InvitationState = (typeof INVITATION_STATES)[number];
 
 @Entity({ tableName: 'invitation' })
 @Index({ name: 'invitation_user_idx', expression: 'create index "invitation_user_idx" on "invitation" ("tenant_id", "user_id", "id" desc)' })
+// Delivered invitations waiting for their reminder, by expiry (the reminder sweep's range).
+@Index({
+  name: 'invitation_remind_idx',
+  expression: `create index "invitation_remind_idx" on "invitation" ("expires_at") where "status" = 'sent' and "reminded_at" is null`,
+})
 export class Invitation {
   @ManyToOne({ entity: () => Tenant, primary: true, deleteRule: 'cascade', updateRule: 'no action', foreignKeyName: 'invitation_tenant_id_fkey' })
   tenant!: Rel<Tenant>;
@@ -51,7 +56,7 @@ export class Invitation {
   @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null;
 
-  /** When the one reminder mail was queued; null: none yet. */
+  /** When the one reminder mail was queued, then when SMTP accepted it; null: none yet. */
   @Property({ type: 'Date', nullable: true })
   remindedAt?: Date | null;
 }

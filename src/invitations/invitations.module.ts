@@ -3,16 +3,28 @@ import { GroupsModule } from '../groups/groups.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { InvitationExtensionService } from './invitation-extension.service.js';
 import { InvitationMailComposer } from './invitation-mail.composer.js';
+import { InvitationReminderComposer } from './invitation-reminder.composer.js';
+import { InvitationRemindersService } from './invitation-reminders.service.js';
+import { InvitationViewsRepository } from './invitation-views.repository.js';
 import { InvitationsRepository } from './invitations.repository.js';
 import { InvitationsService } from './invitations.service.js';
 import { SignupController } from './signup.controller.js';
 import { SignupService } from './signup.service.js';
 
-/** Invitations: sending (through the mail outbox, with their composer), the Create Account page, acceptance. */
+/** Invitations: sending (through the mail outbox, with their composer), reminders, the Create Account page, acceptance. */
 @Module({
   imports: [UsersModule, GroupsModule],
   controllers: [SignupController],
-  providers: [InvitationsRepository, InvitationsService, SignupService, InvitationMailComposer, InvitationExtensionService],
+  providers: [
+    InvitationsRepository,
+    InvitationViewsRepository,
+    InvitationsService,
+    SignupService,
+    InvitationMailComposer,
+    InvitationExtensionService,
+    InvitationRemindersService,
+    InvitationReminderComposer,
+  ],
   exports: [InvitationsService, InvitationExtensionService],
 })
 export class InvitationsModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { asDate, pgArray, sql, sqlOne } from '../database/sql.js';
-import type { TenantId } from '../tenancy/tenant-id.js';
+import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
 import type { InvitationState } from './invitation.entity.js';
 
 /** A user as the invitation rules see them. */
@@ -16,34 +16,20 @@ export interface InviteeRow {
   deactivated: boolean;
 }
 
-export interface LatestInvitationRow {
-  user_id: number;
-  invitation_requested_at: Date | null;
-  status: InvitationState | null;
-  last_error: string | null;
-  sent_at: Date | null;
-  expires_at: Date | null;
-  created_at: Date | null;
-  sent_by_login: string | null;
-}
-
 /** An invitation of an instance. */
 export interface InvitationRef {
   tenantId: TenantId;
   id: number;
 }
 
-export interface MailRow {
-  id: number;
-  user_id: number;
-  status: InvitationState;
-  login: string;
-  name: string;
-  email: string | null;
-  language: string | null;
+/** An invitation whose reminder was just queued. */
+export interface ReminderRow extends InvitationRef {
+  userId: number;
+  email: string;
+  expiresAt: Date;
 }
 
-function refsJson(refs: InvitationRef[]): string {
+export function refsJson(refs: InvitationRef[]): string {
   return JSON.stringify(refs.map((r) => ({ tenant_id: r.tenantId, id: r.id })));
 }
 
@@ -110,57 +96,7 @@ export class InvitationsRepository {
     return new Map(rows.map((r) => [r.user_id, r.id]));
   }
 
-  /** The latest invitation of each of these users (status null when never invited): one query for a page of users. */
-  async latestByUser(tenantId: TenantId, userIds: number[]): Promise<LatestInvitationRow[]> {
-    const rows = await sql<LatestInvitationRow>(
-      this.em,
-      `select u.id as user_id, u.invitation_requested_at, l.status, l.last_error, l.sent_at, l.expires_at, l.created_at, l.sent_by_login
-       from app_user u
-       left join lateral (
-         select i.status, i.last_error, i.sent_at, i.expires_at, i.created_at, s.login as sent_by_login
-         from invitation i left join app_user s on s.tenant_id = i.tenant_id and s.id = i.sent_by_id
-         where i.tenant_id = u.tenant_id and i.user_id = u.id
-         order by i.id desc limit 1) l on true
-       where u.tenant_id = ? and u.id = any(?::int[])`,
-      [tenantId, pgArray(userIds)],
-    );
-    return rows.map((r) => ({
-      ...r,
-      invitation_requested_at: asDate(r.invitation_requested_at),
-      sent_at: asDate(r.sent_at),
-      expires_at: asDate(r.expires_at),
-      created_at: asDate(r.created_at),
-    }));
-  }
-
-  /** The latest invitation's state of each of these users who was ever invited (the users list: one index range per user). */
-  async latestStates(
-    tenantId: TenantId,
-    userIds: number[],
-  ): Promise<{ user_id: number; status: InvitationState; expires_at: Date | null; last_error: string | null }[]> {
-    const rows = await sql<{ user_id: number; status: InvitationState; expires_at: Date | null; last_error: string | null }>(
-      this.em,
-      `select distinct on (user_id) user_id, status, expires_at, last_error from invitation
-       where tenant_id = ? and user_id = any(?::int[]) order by user_id, id desc`,
-      [tenantId, pgArray(userIds)],
-    );
-    return rows.map((r) => ({ ...r, expires_at: asDate(r.expires_at) }));
-  }
-
   // ---- delivery (the invitation's mail composer): a claimed batch spans instances, so rows are (tenant, id) pairs ----
-
-  /** The invitations with their invitees' names and addresses, in one read for the mails. */
-  async findForMail(refs: InvitationRef[]): Promise<Map<number, MailRow>> {
-    const rows = await sql<MailRow>(
-      this.em,
-      `select i.id, i.user_id, i.status, u.login, u.name, u.email, u.language
-       from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int)
-       join invitation i on i.tenant_id = x.tenant_id and i.id = x.id
-       join app_user u on u.tenant_id = i.tenant_id and u.id = i.user_id`,
-      [refsJson(refs)],
-    );
-    return new Map(rows.map((r) => [r.id, r]));
-  }
 
   /** Their mails are about to go out; returns the ids still open (the others were revoked meanwhile). */
   async markSending(em: EntityManager, refs: InvitationRef[]): Promise<Set<number>> {
@@ -216,13 +152,6 @@ export class InvitationsRepository {
     return row?.id;
   }
 
-  /** The user's latest invitation id, for the audit of a request for a new one. */
-  async latestId(tenantId: TenantId, userId: number): Promise<number | undefined> {
-    return (
-      (await sqlOne<{ id: number }>(this.em, 'select max(id) as id from invitation where tenant_id = ? and user_id = ?', [tenantId, userId]))?.id ?? undefined
-    );
-  }
-
   /**
    * The user's delivered, unaccepted invitation (the latest one) lives `seconds` longer: from its
    * expiry, or from now when it has already expired. Returns the expiry before and after.
@@ -244,5 +173,54 @@ export class InvitationsRepository {
       [tenantId, userId, now, seconds, tenantId],
     );
     return row && { id: row.id, before: asDate(row.before)!, after: asDate(row.after)! };
+  }
+
+  // ---- reminders: one per invitation, queued by the sweep; the reminder's composer makes its link ----
+
+  /**
+   * Marks up to `limit` invitations reminded at `now` and returns them: delivered, not reminded yet,
+   * expiring in (now, until], of active users with an address (the partial index invitation_remind_idx
+   * serves the range). Rows another process holds are skipped and the update checks reminded_at
+   * again, so two processes never remind one invitation twice.
+   */
+  async claimReminders(em: EntityManager, now: Date, until: Date, limit: number): Promise<ReminderRow[]> {
+    const rows = await sql<{ tenant_id: number; id: number; user_id: number; email: string; expires_at: Date | string }>(
+      em,
+      `with due as (
+         select i.tenant_id, i.id from invitation i join app_user u on u.tenant_id = i.tenant_id and u.id = i.user_id
+         where i.status = 'sent' and i.reminded_at is null and i.expires_at > ? and i.expires_at <= ? and u.deactivated_at is null and u.email is not null
+         order by i.expires_at limit ? for update of i skip locked)
+       update invitation i set reminded_at = ? from due, app_user u
+       where i.tenant_id = due.tenant_id and i.id = due.id and i.status = 'sent' and i.reminded_at is null and u.tenant_id = i.tenant_id and u.id = i.user_id
+       returning i.tenant_id, i.id, i.user_id, u.email, i.expires_at`,
+      [now, until, limit, now],
+    );
+    return rows.map((r) => ({ tenantId: tenantIdFromDatabase(r.tenant_id), id: r.id, userId: r.user_id, email: r.email, expiresAt: asDate(r.expires_at)! }));
+  }
+
+  /**
+   * Of these invitations, the ones a reminder's link may still be made for (delivered, not expired),
+   * with their current expiry, locked for the caller's transaction: an acceptance, a resend, a revoke
+   * or an extension waits until the new link is in place, and then ends or moves it with the first.
+   */
+  async lockForReminder(em: EntityManager, refs: InvitationRef[], now: Date): Promise<Map<number, Date>> {
+    const rows = await sql<{ id: number; expires_at: Date | string }>(
+      em,
+      `select i.id, i.expires_at from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int)
+       join invitation i on i.tenant_id = x.tenant_id and i.id = x.id
+       where i.status = 'sent' and i.expires_at > ? order by i.tenant_id, i.id for update of i`,
+      [refsJson(refs), now],
+    );
+    return new Map(rows.map((r) => [r.id, asDate(r.expires_at)!]));
+  }
+
+  /** SMTP accepted their reminders: reminded_at says when. */
+  async markReminderSent(em: EntityManager, refs: InvitationRef[], at: Date): Promise<void> {
+    await sql(
+      em,
+      `update invitation i set reminded_at = ? from jsonb_to_recordset(?::jsonb) as x(tenant_id int, id int)
+       where i.tenant_id = x.tenant_id and i.id = x.id and i.reminded_at is not null`,
+      [at, refsJson(refs)],
+    );
   }
 }

@@ -12,6 +12,7 @@ import { UsersService } from '../users/users.service.js';
 import { INVITATION_KIND, INVITATION_LINK } from './invitation-mail.composer.js';
 import { INVITATION_MESSAGES, noRolesWarning, type InvitationRefusal } from './invitation-messages.js';
 import { statusView, type InvitationStatus } from './invitation-state.js';
+import { InvitationViewsRepository } from './invitation-views.repository.js';
 import { InvitationsRepository, type InviteeRow } from './invitations.repository.js';
 
 export interface Actor {
@@ -40,6 +41,8 @@ export interface InvitationSummary {
   sentByLogin: string | null;
   expiresAt: Date | null;
   createdAt: Date | null;
+  /** When the reminder mail went out (or was queued); null: none. */
+  remindedAt: Date | null;
   /** The person asked for a new invitation from a dead link. */
   requested: boolean;
 }
@@ -59,6 +62,7 @@ export class InvitationsService {
   constructor(
     private readonly em: EntityManager,
     private readonly repo: InvitationsRepository,
+    private readonly views: InvitationViewsRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly outbox: MailOutbox,
@@ -189,7 +193,7 @@ export class InvitationsService {
   /** For a page of the users list: the badge of each user's latest invitation (users never invited are absent). */
   async badgesOf(tenantId: TenantId, userIds: number[]): Promise<Map<number, { status: InvitationStatus; label: string; tone: string; error: string | null }>> {
     const now = this.clock.now();
-    const rows = userIds.length ? await this.repo.latestStates(tenantId, userIds) : [];
+    const rows = userIds.length ? await this.views.latestStates(tenantId, userIds) : [];
     return new Map(rows.map((row) => [row.user_id, { ...statusView(row, now), error: row.last_error }]));
   }
 
@@ -198,7 +202,7 @@ export class InvitationsService {
     const map = new Map<number, InvitationSummary>();
     if (!userIds.length) return map;
     const now = this.clock.now();
-    for (const row of await this.repo.latestByUser(tenantId, userIds)) {
+    for (const row of await this.views.latestByUser(tenantId, userIds)) {
       const view = row.status ? statusView({ status: row.status, expires_at: row.expires_at }, now) : undefined;
       map.set(row.user_id, {
         status: view?.status ?? null,
@@ -209,6 +213,7 @@ export class InvitationsService {
         sentByLogin: row.sent_by_login,
         expiresAt: row.expires_at,
         createdAt: row.created_at,
+        remindedAt: row.reminded_at,
         requested: !!row.invitation_requested_at,
       });
     }

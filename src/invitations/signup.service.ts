@@ -10,12 +10,13 @@ import type { TenantId } from '../tenancy/tenant-id.js';
 import { isInvitationType } from '../users/user-type.js';
 import { UsersService } from '../users/users.service.js';
 import { INVITATION_LINK } from './invitation-mail.composer.js';
+import { InvitationViewsRepository } from './invitation-views.repository.js';
 import { InvitationsRepository } from './invitations.repository.js';
 
 /** Why a link shows no form. */
 export type DeadLink = 'expired' | 'used' | 'revoked' | 'replaced' | 'unknown';
 
-export type LinkState = { kind: 'valid'; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadLink };
+export type LinkState = { kind: 'valid'; userId: number; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadLink };
 
 export type FieldErrors = NewPasswordErrors;
 
@@ -32,6 +33,7 @@ export class SignupService {
   constructor(
     private readonly em: EntityManager,
     private readonly repo: InvitationsRepository,
+    private readonly views: InvitationViewsRepository,
     private readonly links: LinksService,
     private readonly users: UsersService,
     private readonly groups: GroupsService,
@@ -45,7 +47,7 @@ export class SignupService {
     if (link.status !== 'valid') return { kind: link.status };
     const user = await this.users.contact(tenantId, link.subjectId);
     if (!user) return { kind: 'unknown' };
-    return { kind: 'valid', login: user.login, name: user.name, language: user.language, expiresAt: link.expiresAt };
+    return { kind: 'valid', userId: link.subjectId, login: user.login, name: user.name, language: user.language, expiresAt: link.expiresAt };
   }
 
   /**
@@ -63,12 +65,17 @@ export class SignupService {
     const passwordHash = await hashPassword(password);
     const now = this.clock.now();
     const login = await this.em.transactional(async (em) => {
+      // The user first: two submissions through two links of one invitation (the mail's and the
+      // reminder's) take their turns instead of deadlocking on each other's link.
+      if (!(await this.users.lock(em, tenantId, state.userId))) return undefined;
       const used = await this.links.use(em, tenantId, INVITATION_LINK, token);
       if (!used) return undefined;
       const userId = used.subjectId;
-      // Links of the same invitation from a retried send are used up with it.
-      await this.links.useUpOthers(em, tenantId, INVITATION_LINK, userId, used.id);
+      // The invitation before its other links: a reminder's link being made holds the invitation's
+      // row until it is committed, so the statement below sees it and uses it up with the rest.
       const invitationId = await this.repo.markAccepted(em, tenantId, userId, now);
+      // The invitation's other links (a reminder's, a retried send's) are used up with this one.
+      await this.links.useUpOthers(em, tenantId, INVITATION_LINK, userId, used.id);
       const user = await this.users.activate(em, tenantId, userId, passwordHash);
       await this.groups.joinEverybody(em, tenantId, userId);
       await this.audit.record(
@@ -99,7 +106,7 @@ export class SignupService {
     if (link.status === 'unknown') return;
     const user = await this.users.contact(tenantId, link.subjectId);
     if (!user || !isInvitationType(user.user_type)) return;
-    const invitationId = await this.repo.latestId(tenantId, link.subjectId);
+    const invitationId = await this.views.latestId(tenantId, link.subjectId);
     await this.em.transactional(async (em) => {
       if (!(await this.users.lock(em, tenantId, link.subjectId))) return;
       if ((await this.audit.countSince(em, tenantId, 'invitation_requested_again', { type: 'user', id: link.subjectId }, 3600)) >= REQUESTS_PER_HOUR) return;

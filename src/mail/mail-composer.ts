@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantId } from '../tenancy/tenant-id.js';
+import type { MailAttachment } from './mail-layout.js';
 
 /** A claimed outbox row: what the composer of its kind needs to build the message. */
 export interface OutboxJob {
@@ -19,6 +20,8 @@ export interface ComposedMail<C = unknown> {
   subject: string;
   html: string;
   text: string;
+  /** Inline images (the instance's logo). */
+  attachments?: MailAttachment[];
   /** Logged only when there is no SMTP server (development), e.g. the link to open. */
   devNote?: string;
   /** What the composer wants back in `sent` (e.g. the link it made). */

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../common/clock.js';
+import { PollLoop } from '../common/poll-loop.js';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseStatus } from '../database/database-status.js';
 import { MailComposers, Undeliverable, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from './mail-composer.js';
@@ -28,10 +29,13 @@ type Accepted = { job: OutboxJob; mail: ComposedMail; composer: MailComposer };
 @Injectable()
 export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MailOutbox');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = true;
-  private again = false;
+  private readonly loop = new PollLoop(
+    () => this.runBatch(),
+    () => this.config.mailPollMs,
+    (err) => {
+      if (!this.database.report(err)) this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  );
 
   constructor(
     private readonly em: EntityManager,
@@ -53,71 +57,41 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Look for work now (called after an enqueue commits). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.kick();
   }
 
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), ms);
-    this.timer.unref();
-  }
-
-  private tick(): void {
-    if (this.running || this.stopped) return;
-    this.running = this.runOnce()
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        if (!this.database.report(err)) this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`);
-      })
-      .finally(() => {
-        this.running = undefined;
-        const again = this.again;
-        this.again = false;
-        if (!this.stopped) this.schedule(again ? 0 : this.config.mailPollMs);
-      });
-  }
-
-  /** Claims and delivers one batch, a few mails at a time; returns how many went out. */
-  async runOnce(): Promise<number> {
+  /**
+   * Claims and delivers one batch, a few mails at a time. True when the batch was full: more are
+   * likely due, so the loop claims the next at once, not after MAIL_POLL_MS.
+   */
+  private async runBatch(): Promise<boolean> {
     const jobs = await this.repo.claimDue(this.em.fork(), BATCH, MAX_ATTEMPTS, this.config.mailLeaseSeconds);
-    // A full batch means more are likely due: claim the next one at once, not after MAIL_POLL_MS.
-    if (jobs.length === BATCH) this.again = true;
     // Rows not reached within half the lease go back to the queue before another process may take them.
     const giveBackAt = Date.now() + (this.config.mailLeaseSeconds * 1000) / 2;
     const composed = await this.composeAll(jobs);
     const giveBack: OutboxJob[] = [];
     let next = 0;
-    let sent = 0;
     // A lane records a mail SMTP accepted before it sends the next: at most one per lane is ever
     // sent but not recorded (what a crash can make another process send again).
     const lane = async () => {
       while (next < jobs.length) {
         const job = jobs[next++];
-        if (this.stopped || Date.now() > giveBackAt) giveBack.push(job);
-        else if (await this.deliver(job, composed.get(job.id))) sent++;
+        if (this.loop.isStopped || Date.now() > giveBackAt) giveBack.push(job);
+        else await this.deliver(job, composed.get(job.id));
       }
     };
     await Promise.all(Array.from({ length: Math.min(SMTP_CONNECTIONS, jobs.length) }, lane));
     if (giveBack.length) await this.giveBack(giveBack);
-    return sent;
+    return jobs.length === BATCH;
   }
 
   /** Each kind's composer builds its jobs in one go; a composer that fails fails its jobs (they are retried). */
@@ -210,7 +184,7 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
       try {
         return await write();
       } catch (err) {
-        if (this.stopped || !this.database.report(err)) throw err;
+        if (this.loop.isStopped || !this.database.report(err)) throw err;
       }
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }

@@ -5,11 +5,34 @@ import { registerI18nHelpers } from '../common/i18n/helpers.js';
 import { DEFAULT_LANGUAGE } from '../common/i18n/i18n.js';
 import { VIEWS_DIR } from '../common/views.js';
 
+/** A file sent with the mail; with a `cid`, an inline image the HTML shows as `cid:<cid>`. */
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+  cid?: string;
+}
+
 export interface MailContent {
   subject: string;
   html: string;
   text: string;
+  attachments?: MailAttachment[];
 }
+
+/**
+ * Whose mail it is, as the sending feature passes it in: the name (heading and the logo's alt text,
+ * so the mail reads well with images off), a logo sent inline, and the button colour.
+ */
+export interface MailBrand {
+  name: string;
+  logo?: { content: Buffer; contentType: 'image/png' | 'image/jpeg' };
+  /** A `#rrggbb` that keeps AA contrast with white text; the default blue otherwise. */
+  buttonColour?: string;
+}
+
+const DEFAULT_BUTTON = '#1f6fb2';
+const LOGO_CID = 'logo@brand';
 
 // One Handlebars instance for mail. The HTML part escapes every value; the text part must not turn
 // `&` into `&amp;`, so it is compiled without escaping and each value is made a single plain line first.
@@ -30,12 +53,25 @@ export function oneLine(value: string): string {
  * `<name>.txt.hbs` (the plain-text part), compiled once. The feature owns the templates and the model.
  * `lang` is the recipient's language: the templates' texts, the subject the feature gives and `<html lang>`.
  */
-export function mailTemplate<M extends Record<string, string>>(name: string): (subject: (plain: M) => string, model: M, lang?: string) => MailContent {
+export function mailTemplate<M extends Record<string, string>>(
+  name: string,
+): (subject: (plain: M) => string, model: M, brand?: MailBrand, lang?: string) => MailContent {
   const body = hb.compile(load(`${name}.hbs`), { strict: true });
   const text = hb.compile(load(`${name}.txt.hbs`), { strict: true, noEscape: true });
-  return (subject, model, lang = DEFAULT_LANGUAGE) => {
+  return (subject, model, brand, lang = DEFAULT_LANGUAGE) => {
     const plain = Object.fromEntries(Object.entries(model).map(([k, v]) => [k, oneLine(v)])) as M;
     const title = subject(plain);
-    return { subject: title, html: layout({ subject: title, lang, body: body({ ...model, lang }) }), text: text({ ...plain, lang }) };
+    const logo = brand?.logo;
+    const html = layout({
+      subject: title,
+      lang,
+      body: body({ ...model, lang, buttonColour: brand?.buttonColour ?? DEFAULT_BUTTON }),
+      logoCid: logo ? LOGO_CID : '',
+      brandName: brand ? oneLine(brand.name) : '',
+    });
+    const attachments = logo
+      ? [{ filename: logo.contentType === 'image/png' ? 'logo.png' : 'logo.jpg', content: logo.content, contentType: logo.contentType, cid: LOGO_CID }]
+      : undefined;
+    return { subject: title, html, text: text({ ...plain, lang }), ...(attachments && { attachments }) };
   };
 }

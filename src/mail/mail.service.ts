@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { MailerService } from '@nestjs-modules/mailer';
 import { AppConfig } from '../config/app-config.js';
+import type { MailAttachment } from './mail-layout.js';
 
 export interface OutgoingMail {
   to: string;
   subject: string;
   html: string;
   text: string;
+  attachments?: MailAttachment[];
   /** Logged only when there is no SMTP server (development), e.g. the link to open. */
   devNote?: string;
 }
@@ -24,7 +26,14 @@ export class MailService {
   ) {}
 
   async send(mail: OutgoingMail): Promise<void> {
-    const info = (await this.mailer.sendMail({ from: this.config.mailFrom, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text })) as {
+    const info = (await this.mailer.sendMail({
+      from: this.config.mailFrom,
+      to: mail.to,
+      subject: mail.subject,
+      html: mail.html,
+      text: mail.text,
+      attachments: mail.attachments,
+    })) as {
       message?: Buffer;
     };
     if (this.config.smtpUrl) return;

@@ -100,6 +100,7 @@ export class UserFormPresenter {
       sentBy: summary.sentByLogin,
       createdAt: summary.createdAt,
       sentAt: summary.sentAt,
+      remindedAt: summary.remindedAt,
       expiresAt: summary.status === 'accepted' || summary.status === 'revoked' ? null : summary.expiresAt,
     };
   }

@@ -6,10 +6,12 @@ import { TenantsRepository } from './tenants.repository.js';
 const CACHE_MS = 30_000;
 
 /**
- * Maps instance names to tenants. Names never change once created, so lookups (with the settings pages need: language, time zone)
- * are kept for a short while (a change of settings forgets its entry): an anonymous page then costs no database round trip, whatever the number of instances.
- * When the database cannot answer, a known instance is still served from the cache (however old),
- * so its login page keeps working through an outage.
+ * Maps instance names to tenants, with their brand (display name, accent colour, logo hash), default
+ * language and time zone. Lookups
+ * are kept for a short while: an anonymous page then costs no database round trip, whatever the
+ * number of instances. Saving the settings drops the entry in the saving process at once; other
+ * processes show a new brand within CACHE_MS. When the database cannot answer, a known instance is
+ * still served from the cache (however old), so its login page keeps working through an outage.
  */
 @Injectable()
 export class TenantsService {
@@ -34,7 +36,7 @@ export class TenantsService {
     return tenant;
   }
 
-  /** By id (mail sent for an instance), kept as long as by name (its settings may change). */
+  /** By id (mail sent for an instance), kept as long as a lookup by name. */
   async findById(id: TenantId): Promise<Tenant | undefined> {
     const hit = this.byId.get(id);
     if (hit && hit.until > Date.now()) return hit.tenant;
@@ -44,9 +46,9 @@ export class TenantsService {
     return tenant;
   }
 
-  /** After the instance's settings change: the next lookup reads them again. */
-  forget(name: string): void {
+  /** After the instance's settings changed: the next lookup reads them. */
+  forget(name: string, id?: TenantId): void {
     this.cache.delete(name);
-    for (const [id, hit] of this.byId) if (hit.tenant.name === name) this.byId.delete(id);
+    if (id !== undefined) this.byId.delete(id);
   }
 }

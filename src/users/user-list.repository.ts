@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { asDate, sql, sqlOne } from '../database/sql.js';
 import { tenantIdFromDatabase, type TenantId } from '../tenancy/tenant-id.js';
+import { indexedPart, type TrigramShares } from './search-part.js';
 import { DEACTIVATED, type UserContact, type UserStatus } from './users.repository.js';
 
 /**
@@ -73,13 +74,52 @@ function rowSelect(key: string): string {
  */
 export const SCAN_INSTANCE_MAX = 20_000;
 
+/** About this many rows are sampled for the trigram shares, at most every 10 minutes per process. */
+const SAMPLE_ROWS = 5_000;
+const SAMPLE_EVERY_MS = 10 * 60_000;
+/** Trigrams in fewer rows than this share are not kept: search-part.ts takes them as rare. */
+const FREQUENT_SHARE = 0.005;
+
 /** The users navigator's reads: keyset pages, search and counts (the writes that keep user_count are UsersRepository's). */
 @Injectable()
 export class UserListRepository {
   /** Users per instance as last seen (only to choose how to search: a stale size costs time, never correctness). */
   private readonly sizes = new Map<TenantId, number>();
+  /** Share of rows holding each frequent trigram of the search text (search-part.ts), from a sample. */
+  private shares: TrigramShares = new Map();
+  private sampledAt = 0;
+  private sampling?: Promise<unknown>;
 
   constructor(private readonly em: EntityManager) {}
+
+  /** The trigram shares as last sampled; a stale sample is renewed in the background, never on the request's time. */
+  private trigramShares(): TrigramShares {
+    if (!this.sampling && Date.now() - this.sampledAt > SAMPLE_EVERY_MS) {
+      this.sampling = this.sampleTrigramShares()
+        .catch(() => undefined) // no sample: the whole term is looked up, as without one
+        .finally(() => (this.sampling = undefined));
+    }
+    return this.shares;
+  }
+
+  /**
+   * Samples about SAMPLE_ROWS rows of every instance (whole pages, `tablesample system`) and keeps the
+   * share of rows that hold each frequent trigram of the indexed search text. The GIN index's posting
+   * lists span all instances, so one sample of the table describes them.
+   */
+  async sampleTrigramShares(): Promise<TrigramShares> {
+    this.sampledAt = Date.now();
+    const total = (await sqlOne<{ n: number }>(this.em, 'select coalesce(sum(users), 0)::int as n from user_count'))?.n ?? 0;
+    const percent = Math.min(100, (SAMPLE_ROWS * 100) / Math.max(1, total)).toFixed(4);
+    const rows = await sql<{ trigram: string; share: number }>(
+      this.em,
+      `with s as (select show_trgm(${SEARCH_TEXT}) as t from app_user u tablesample system (${percent})), n as (select count(*)::float8 as n from s)
+       select g.trigram, g.rows / n.n as share from (select unnest(t) as trigram, count(*) as rows from s group by 1) g, n where g.rows >= ? * n.n`,
+      [FREQUENT_SHARE],
+    );
+    this.shares = new Map(rows.map((r) => [r.trigram, Number(r.share)]));
+    return this.shares;
+  }
 
   /**
    * One page of the users navigator in one statement: keyset paging on the sort's index (no OFFSET,
@@ -89,7 +129,9 @@ export class UserListRepository {
   async page(tenantId: TenantId, query: UserPageQuery): Promise<UserPage> {
     const key = SORT_KEYS[query.sort];
     const search = query.search?.toLowerCase();
-    const filter = searchFilter(tenantId, search, (this.sizes.get(tenantId) ?? Infinity) <= SCAN_INSTANCE_MAX);
+    // A small instance reads its own rows (null); a large one asks the trigram index for the term's cheapest part.
+    const small = (this.sizes.get(tenantId) ?? Infinity) <= SCAN_INSTANCE_MAX;
+    const filter = searchFilter(tenantId, search, small || !search ? null : indexedPart(search, this.trigramShares()));
     const statusFilter = query.status ? ` and u.deactivated_at is ${query.status === DEACTIVATED ? 'not null' : 'null'}` : '';
     const where = filter.where + statusFilter;
     const params = filter.params;
@@ -164,15 +206,25 @@ export class UserListRepository {
  * same test, in a form that index cannot serve); a term of one or two characters has no trigram, so
  * it matches the start of a login or name through their sort indexes.
  */
-function searchFilter(tenantId: TenantId, search: string | undefined, small: boolean): { where: string; params: unknown[] } {
+function searchFilter(tenantId: TenantId, search: string | undefined, indexed: string | null): { where: string; params: unknown[] } {
   if (!search) return { where: 'u.tenant_id = ?', params: [tenantId] };
-  const escaped = search.replace(/[\\%_]/g, (c) => '\\' + c);
   if (search.length < MIN_PART_SEARCH) {
     return {
       where: 'u.tenant_id = ? and (lower(u.login) like ? or lower(u.name) like ?) and lower(u.login) <> ?',
-      params: [tenantId, escaped + '%', escaped + '%', search],
+      params: [tenantId, likeText(search) + '%', likeText(search) + '%', search],
     };
   }
-  if (small) return { where: `u.tenant_id = ? and strpos(${SEARCH_TEXT}, ?) > 0 and lower(u.login) <> ?`, params: [tenantId, search, search] };
-  return { where: `u.tenant_id = ? and ${SEARCH_TEXT} like ? and lower(u.login) <> ?`, params: [tenantId, '%' + escaped + '%', search] };
+  if (indexed === null) return { where: `u.tenant_id = ? and strpos(${SEARCH_TEXT}, ?) > 0 and lower(u.login) <> ?`, params: [tenantId, search, search] };
+  if (indexed === search)
+    return { where: `u.tenant_id = ? and ${SEARCH_TEXT} like ? and lower(u.login) <> ?`, params: [tenantId, `%${likeText(search)}%`, search] };
+  // The index finds the rows holding the cheaper part (search-part.ts); the whole term is checked on them.
+  return {
+    where: `u.tenant_id = ? and ${SEARCH_TEXT} like ? and strpos(${SEARCH_TEXT}, ?) > 0 and lower(u.login) <> ?`,
+    params: [tenantId, `%${likeText(indexed)}%`, search, search],
+  };
+}
+
+/** `%` and `_` as plain characters in a LIKE pattern. */
+function likeText(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../../audit/audit.service.js';
+import { PollLoop } from '../../common/poll-loop.js';
 import { DatabaseStatus } from '../../database/database-status.js';
 import { InvitationsService } from '../../invitations/invitations.service.js';
 import { RolesRepository } from '../../roles/roles.repository.js';
@@ -31,9 +32,13 @@ class Refused extends Error {
 @Injectable()
 export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ImportUsers');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = true;
+  private readonly loop = new PollLoop(
+    () => this.claimAndRun(),
+    () => POLL_MS,
+    (err) => {
+      if (!this.database.report(err)) this.logger.error(`Import: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  );
   private prunedAt = 0;
 
   constructor(
@@ -48,46 +53,27 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop();
   }
 
   kick(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    this.loop.kick();
   }
 
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), ms);
-    this.timer.unref();
-  }
-
-  private tick(): void {
-    if (this.running || this.stopped) return;
-    let again = false;
-    this.running = (async () => {
-      if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
-        this.prunedAt = Date.now();
-        await this.jobs.prune(KEEP_DAYS);
-      }
-      const job = await this.jobs.claim(LEASE_SECONDS);
-      if (!job) return;
-      again = true;
-      await this.run(job);
-    })()
-      .catch((err: unknown) => {
-        if (!this.database.report(err)) this.logger.error(`Import: ${err instanceof Error ? err.message : String(err)}`);
-      })
-      .finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(again ? 0 : POLL_MS);
-      });
+  /** Prunes old jobs now and then, claims a queued import and runs it; true when one ran (another may wait). */
+  private async claimAndRun(): Promise<boolean> {
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      await this.jobs.prune(KEEP_DAYS);
+    }
+    const job = await this.jobs.claim(LEASE_SECONDS);
+    if (!job) return false;
+    await this.run(job);
+    return true;
   }
 
   /** Imports one claimed job; a refusal or an error leaves nothing but the job's reason. */

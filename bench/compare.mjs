@@ -1,0 +1,253 @@
+// Two builds of the app side by side in one run: `node bench/compare.mjs <other checkout>` (built, with
+// its own node_modules). Each build gets its own databases, filled alike, and both are measured in
+// the same minutes, taking turns scenario by scenario, so load from other work on the machine falls
+// on both. Writes bench/compare-results.md. See bench/README.md ("Two builds side by side").
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { csrfOf, hostHeaders, load, login, median, procCpuMs, request, startApp, startProcess, startSmtpSink, stopChild } from './lib.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OTHER = process.argv[2] && resolve(process.argv[2]);
+if (!OTHER || !existsSync(join(OTHER, 'dist/src/main.js'))) {
+  console.error('usage: node bench/compare.mjs <checkout with dist/src/main.js and its node_modules> (the "before" side)');
+  process.exit(64);
+}
+const fromDist = (root, path) => import(pathToFileURL(join(root, 'dist/src', path)).href);
+const { startEmbeddedPostgres } = await fromDist(ROOT, 'database/embedded-postgres.js');
+const { ensureDatabase, withDatabase } = await fromDist(ROOT, 'database/database.js');
+const { hashPassword } = await fromDist(ROOT, 'users/password-hasher.js');
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const INVITES = 1000;
+/** Which scenarios (for profiling one: BENCH_ONLY=loginPost); all by default. */
+const SCENARIOS = process.env.BENCH_ONLY?.split(',') ?? ['loginPage', 'list', 'search', 'small201', 'small1', 'loginPost'];
+const PASSWORD = 'Bench-' + randomBytes(9).toString('base64url');
+const SESSION_SECRET = randomBytes(32).toString('base64url');
+const started = Date.now();
+const loadAtStart = os.loadavg();
+const log = (line) => console.log(`[compare ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+
+const children = new Set();
+const sinks = [];
+let cluster;
+let tmp;
+async function cleanup() {
+  await Promise.all([...children].map((child) => stopChild(child)));
+  await Promise.all(sinks.map((sink) => sink.close()));
+  await cluster?.stop().catch(() => undefined);
+  if (tmp && !process.env.BENCH_KEEP) rmSync(tmp, { recursive: true, force: true });
+}
+setTimeout(() => {
+  console.error('bench compare: took longer than 1,500 s, stopping');
+  cleanup().finally(() => process.exit(2));
+}, 1_500_000).unref();
+
+/**
+ * The reference run's shape in set-based SQL that both schemas take: `big` with USERS users (the first
+ * 1,000 invitation users with emails), `small001`..`smallNNN` with 50 users each, roles and Everybody;
+ * `user_count` where the build has it.
+ */
+async function generate(url, { big, smalls }) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin');
+    if (big) await client.query(`insert into tenant (name, display_name) values ('big', 'Big Corp')`);
+    await client.query(`insert into tenant (name, display_name) select 'small' || lpad(g::text, 3, '0'), 'Small ' || g from generate_series(1, $1::int) g`, [
+      smalls,
+    ]);
+    await client.query(`insert into role (tenant_id, name, permissions) select t.id, r.name, r.permissions from tenant t
+      cross join (values ('Administrator', '{security}'::text[]), ('Salesperson', '{}'), ('Manager', '{}'), ('Worker', '{}')) r(name, permissions)`);
+    await client.query(`insert into user_group (tenant_id, name) select id, 'Everybody' from tenant`);
+    await client.query(
+      `insert into app_user (tenant_id, login, name, email, user_type, password_hash)
+       select id, 'admin', 'Administrator', 'admin@' || name || '.example', 'Internal', $1 from tenant`,
+      [await hashPassword(PASSWORD)],
+    );
+    await client.query(
+      `insert into app_user (tenant_id, login, name, email, user_type)
+       select t.id, 'user' || lpad(g::text, 7, '0'), (array['Anna', 'Ben', 'Carla', 'David'])[1 + g % 4] || ' ' || (array['Meyer', 'Johnson', 'Larsen', 'Anderson', 'Berg'])[1 + g % 5],
+              'user' || g || '@' || t.name || '.example',
+              case when t.name = 'big' and g <= $1::int then 'Invitation Internal (No login)' when g % 7 = 0 then 'External' else 'Internal' end
+       from tenant t cross join lateral generate_series(1, case when t.name = 'big' then $2::int - 1 else 49 end) g`,
+      [INVITES, USERS],
+    );
+    await client.query(`insert into user_role (tenant_id, user_id, role_id)
+      select u.tenant_id, u.id, r.id from app_user u join role r on r.tenant_id = u.tenant_id
+      and r.name = case when u.login = 'admin' then 'Administrator' else (array['Salesperson', 'Manager', 'Worker'])[1 + u.id % 3] end`);
+    await client.query(`insert into group_member (tenant_id, user_id, group_id)
+      select u.tenant_id, u.id, g.id from app_user u join user_group g on g.tenant_id = u.tenant_id`);
+    const { rows } = await client.query(`select to_regclass('user_count') is not null as counted`);
+    if (rows[0].counted)
+      await client.query(`insert into user_count (tenant_id, status, users) select tenant_id, 'active', count(*) from app_user group by tenant_id
+        on conflict (tenant_id, status) do update set users = excluded.users`);
+    await client.query('commit');
+    await client.query('vacuum analyze');
+  } finally {
+    await client.end();
+  }
+}
+
+/** One build: its two databases (200 instances + big; one instance), its two app processes, its SMTP sink. */
+async function startSide(name, root) {
+  const { migrate } = await fromDist(root, 'database/database.js');
+  const urls = { many: withDatabase(cluster.url, `${name}_many`), one: withDatabase(cluster.url, `${name}_one`) };
+  for (const url of Object.values(urls)) await ensureDatabase(cluster.url, url.split('/').pop());
+  await Promise.all([migrate(urls.many), migrate(urls.one)]);
+  await Promise.all([generate(urls.many, { big: true, smalls: 200 }), generate(urls.one, { big: false, smalls: 1 })]);
+  const delivered = new Set();
+  const sink = await startSmtpSink((address) => delivered.add(address));
+  sinks.push(sink);
+  const nodeArgs = process.env.BENCH_APP_NODE_ARGS ? process.env.BENCH_APP_NODE_ARGS.split(' ') : [];
+  const common = { root, smtpPort: sink.port, sessionSecret: SESSION_SECRET, logDir: tmp, children, nodeArgs };
+  const [app, appOne] = await Promise.all([
+    startApp({ ...common, name: `${name}-app`, databaseUrl: urls.many }),
+    startApp({ ...common, name: `${name}-app-one`, databaseUrl: urls.one }),
+  ]);
+  const big = await login(app.port, hostHeaders('big'), PASSWORD);
+  const small = await login(app.port, hostHeaders('small001'), PASSWORD);
+  const smallOne = await login(appOne.port, hostHeaders('small001'), PASSWORD);
+  for (const [server, path, session] of [
+    [app, '/security/users', big.session],
+    [app, '/security/users?q=son', big.session],
+  ]) {
+    const res = await request(server.port, { path, headers: session });
+    if (res.status !== 200 || !res.body.includes('name="ids"')) throw new Error(`${name} ${path}: ${res.status}`);
+  }
+  const scenarios = {
+    loginPage: () => load(app, '/login', { headers: hostHeaders('small001') }, DURATION),
+    list: () => load(app, '/security/users', { headers: big.session }, DURATION),
+    search: () => load(app, '/security/users?q=son', { headers: big.session }, DURATION),
+    small201: () => load(app, '/security/users', { headers: small.session }, DURATION),
+    small1: () => load(appOne, '/security/users', { headers: smallOne.session }, DURATION),
+    loginPost: () => load(app, '/login', { method: 'POST', headers: big.loginPost.headers, body: big.loginPost.body, expect: 303 }, DURATION),
+  };
+  return { name, app, urls, big, delivered, scenarios };
+}
+
+/** "Send invitation mail" for the 1,000 invitation users through the bulk form, until the sink holds them all. */
+async function bulk(side) {
+  const page = await request(side.app.port, { path: '/security/users', headers: side.big.session });
+  const action = page.body.match(/<form id="bulk-form" method="post" action="([^"]+)"/)?.[1];
+  if (!action) throw new Error(`${side.name}: no bulk form on the users list`);
+  const client = new pg.Client({ connectionString: side.urls.many });
+  await client.connect();
+  const { rows } = await client.query(
+    `select u.id from app_user u join tenant t on t.id = u.tenant_id where t.name = 'big' and u.user_type = 'Invitation Internal (No login)' order by u.id limit $1`,
+    [INVITES],
+  );
+  await client.end();
+  const cpu = procCpuMs(side.app.pid);
+  const begin = Date.now();
+  for (let i = 0; i < rows.length; i += 500) {
+    const body = new URLSearchParams([['_csrf', csrfOf(page.body)], ...rows.slice(i, i + 500).map((r) => ['ids', String(r.id)])]).toString();
+    const res = await request(side.app.port, {
+      method: 'POST',
+      path: action,
+      headers: { ...side.big.session, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    if (res.status !== 200) throw new Error(`${side.name}: bulk POST answered ${res.status}`);
+  }
+  while (side.delivered.size < INVITES && Date.now() - begin < 60_000) await new Promise((r) => setTimeout(r, 50));
+  return { seconds: (Date.now() - begin) / 1000, count: side.delivered.size, cpuPerMail: (procCpuMs(side.app.pid) - cpu) / Math.max(1, side.delivered.size) };
+}
+
+async function main() {
+  tmp = mkdtempSync(join(os.tmpdir(), 'erp-compare-'));
+  chmodSync(tmp, 0o755); // the embedded PostgreSQL runs as the postgres user when we are root
+  log(`${os.cpus().length} cores, Node ${process.version}; before: ${OTHER}, after: ${ROOT}`);
+  cluster = await startEmbeddedPostgres(join(tmp, 'postgres'));
+  const hello = await startProcess({
+    name: 'hello',
+    args: [join(ROOT, 'bench/hello.mjs')],
+    env: { NODE_ENV: 'production' },
+    readyPath: '/',
+    cwd: ROOT,
+    logDir: tmp,
+    children,
+  });
+  const before = await startSide('before', OTHER);
+  const after = await startSide('after', ROOT);
+  log(`both sides up: ${USERS} users in big, 200 small instances each`);
+
+  const bulks = {};
+  for (const side of [before, after]) {
+    bulks[side.name] = await bulk(side);
+    log(
+      `${side.name} bulk: ${bulks[side.name].count} mails in ${bulks[side.name].seconds.toFixed(1)} s, ${bulks[side.name].cpuPerMail.toFixed(2)} ms CPU/mail`,
+    );
+  }
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const result = { hello: await load(hello, '/', {}, DURATION) };
+    log(`round ${round + 1} hello ${result.hello.rps.toFixed(0)} req/s`);
+    for (const [index, key] of SCENARIOS.entries()) {
+      // The side that goes first changes with every scenario and round.
+      const order = (index + round) % 2 ? [after, before] : [before, after];
+      for (const side of order) {
+        result[`${key}_${side.name}`] = await side.scenarios[key]();
+        const r = result[`${key}_${side.name}`];
+        log(`round ${round + 1} ${key} ${side.name}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.cpuPerRequest.toFixed(2)} ms CPU/req`);
+      }
+    }
+    rounds.push(result);
+  }
+  report(rounds, bulks, SCENARIOS);
+}
+
+const NAMES = {
+  loginPage: '1. Anonymous GET /login',
+  list: `2a. Users list page 1 of ${USERS.toLocaleString('en')}, logged in`,
+  search: `2b. Users search "son" in ${USERS.toLocaleString('en')}`,
+  loginPost: '3. Login POST (argon2id + session row)',
+  small201: '4. Small instance list, 201 instances in DB',
+  small1: '4. Small instance list, 1 instance in DB',
+};
+
+function report(rounds, bulks, keys) {
+  const pct = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(0)} %`;
+  const med = (key, field) => median(rounds.map((r) => r[key][field]));
+  const lines = [];
+  for (const key of keys) {
+    // Per round, after over before (they ran within a minute of each other): the median of those.
+    const speed = median(rounds.map((r) => r[`${key}_after`].rps / r[`${key}_before`].rps)) - 1;
+    const cpu = median(rounds.map((r) => r[`${key}_after`].cpuPerRequest / r[`${key}_before`].cpuPerRequest)) - 1;
+    lines.push(
+      `| ${NAMES[key]} | ${med(`${key}_before`, 'rps').toFixed(0)} | ${med(`${key}_after`, 'rps').toFixed(0)} | ${pct(speed)} | ${med(`${key}_before`, 'p99')} | ${med(`${key}_after`, 'p99')} | ${med(`${key}_before`, 'cpuPerRequest').toFixed(2)} | ${med(`${key}_after`, 'cpuPerRequest').toFixed(2)} | ${pct(cpu)} | ${speed >= -0.1 ? 'PASS' : 'FAIL'} |`,
+    );
+  }
+  const b = bulks.before;
+  const a = bulks.after;
+  const bulkChange = b.seconds / a.seconds - 1;
+  lines.push(
+    `| 5. ${INVITES.toLocaleString('en')} bulk invitations delivered to SMTP | ${b.seconds.toFixed(1)} s | ${a.seconds.toFixed(1)} s | ${pct(bulkChange)} | | | ${b.cpuPerMail.toFixed(2)} /mail | ${a.cpuPerMail.toFixed(2)} /mail | ${pct(a.cpuPerMail / b.cpuPerMail - 1)} | ${bulkChange >= -0.1 && a.count === INVITES ? 'PASS' : 'FAIL'} |`,
+  );
+  const md = `# Two builds side by side (\`node bench/compare.mjs\`)
+
+Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: **${os.cpus().length} cores**, **Node ${process.version}**; load average at the start ${loadAtStart.map((x) => x.toFixed(1)).join(' / ')}, at the end ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ')}.
+Before: \`${OTHER}\`; after: \`${ROOT}\`. Each side has its own databases in one embedded PostgreSQL (\`big\` with ${USERS.toLocaleString('en')} users, 200 instances of 50, and a one-instance database) and its own app processes (production mode behind a simulated TLS proxy). ${ROUNDS} rounds; in every round each scenario runs ${DURATION} s at 16 connections on one side and then on the other, the side going first alternating. "Change" is the median of the per-round ratios after/before of req/s (positive: faster) and of the app's CPU time per request (negative: cheaper); a scenario passes when it is at most 10 % slower. Bare Nest hello per round: ${rounds.map((r) => r.hello.rps.toFixed(0)).join(', ')} req/s.
+
+| Scenario | req/s before | req/s after | change | p99 ms before | p99 ms after | CPU ms/req before | CPU ms/req after | CPU change | ≤ 10 % slower |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${lines.join('\n')}
+`;
+  writeFileSync(join(ROOT, 'bench/compare-results.md'), md);
+  console.log(md);
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup().then(() => log('done')));
