@@ -5,6 +5,7 @@ import { agentFor, login, submitForm, type Agent } from './support/http.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
 import type { TestSmtp } from './support/smtp.js';
 import type { TestApp } from './support/test-app.js';
+import { InvitationRemindersService } from '../src/invitations/invitation-reminders.service.js';
 
 const INVITE = 'Invitation Internal (No login)';
 
@@ -194,5 +195,34 @@ describe('languages: pages and mails in English, German and Bulgarian', () => {
     // Back to the instance default.
     expect((await submitForm(agent, '/account', '/account/language', { language: '' })).status).toBe(303);
     expect(htmlLang((await agent.get('/account')).text)).toBe('en');
+  });
+});
+
+describe('languages: the reminder mail', () => {
+  let world: MailWorld;
+
+  beforeAll(async () => {
+    // INVITATION_TTL_HOURS=2 and INVITATION_REMINDER_HOURS=0.5: the reminder is due 1.5 hours after delivery.
+    world = await startMailWorld({ displayName: 'Acme', env: { INVITATION_TTL_HOURS: '2', INVITATION_REMINDER_HOURS: '0.5' } });
+    await world.t.app.get(InvitationRemindersService).stop();
+  });
+  afterAll(() => world?.close());
+
+  it('goes out in the invitee language, like the invitation', async () => {
+    const { t, smtp, acme, admin } = world;
+    const user = await userFactory(t.db, acme, { userType: INVITE, roles: ['Worker'], password: null });
+    await t.db.query(`update app_user set language = 'bg' where tenant_id = $1 and id = $2`, [acme.id, user.id]);
+    await submitForm(admin, `/security/users/${user.id}/invitations/new`, `/security/users/${user.id}/invitations`, {});
+    await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(async () => (await t.db.query('select status from invitation where user_id = $1 order by id desc limit 1', [user.id])).rows[0].status)
+      .toBe('sent');
+    t.clock.advance(1.6 * 3_600_000);
+    expect(await t.app.get(InvitationRemindersService).sweep()).toBe(1);
+    await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(2);
+    const reminder = smtp.to(user.email!)[1];
+    expect(reminder.subject).toBe(`Напомняне: покана за присъединяване към ${acme.name}.localhost`);
+    expect(htmlLang(String(reminder.html))).toBe('bg');
+    expect(reminder.text).toContain('Създаване на профил: http://');
   });
 });
