@@ -80,6 +80,16 @@ describe('instance branding in a browser', () => {
     expect(signup.height).toBeLessThanOrEqual(40);
     expect(await seriousViolations(anonymous.page)).toEqual([]);
     await screenshot(anonymous.page, 'branded-create-account');
+
+    // A German invitee's Create Account page: the instance's brand, the invitee's language.
+    const german = await userFactory(w.t.db, w.tenant, { name: 'Jürgen Weiß', userType: 'Invitation Internal (No login)', roles: ['Worker'], password: null });
+    await w.t.db.query(`update app_user set language = 'de' where id = $1`, [german.id]);
+    await anonymous.page.goto(await openInvitation(w, german.id));
+    await anonymous.page.getByRole('heading', { name: 'Konto erstellen', level: 1 }).waitFor();
+    expect(await anonymous.page.getAttribute('html', 'lang')).toBe('de');
+    expect(await shownLogo(anonymous.page)).toMatchObject({ alt: '', loaded: true });
+    expect(await seriousViolations(anonymous.page)).toEqual([]);
+    await screenshot(anonymous.page, 'branded-create-account-de');
     await anonymous.context.close();
   });
 });
