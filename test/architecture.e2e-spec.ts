@@ -125,7 +125,9 @@ describe('the house: parts, arrows and owners (ARCHITECTURE.md)', () => {
     const worker = production.find((f) => f.rel === 'mail/mail-delivery.worker.ts')!;
     expect(importsOf(worker)).toContain('mail/mail-composer.js');
     const composer = production.find((f) => f.rel === 'invitations/invitation-mail.composer.ts')!;
-    expect(importsOf(composer).map(partOf)).toEqual(expect.arrayContaining(['mail', 'links', 'audit', 'tenancy']));
+    expect(importsOf(composer).map(partOf)).toEqual(expect.arrayContaining(['mail', 'links', 'audit']));
+    const mails = production.find((f) => f.rel === 'invitations/invitation-mails.ts')!;
+    expect(importsOf(mails).map(partOf)).toEqual(expect.arrayContaining(['mail', 'tenancy', 'common', 'config']));
   });
 
   it('SQL text lives only in repositories and database/', () => {

@@ -2,27 +2,15 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
-import { formatDateTime, translate } from '../common/i18n/i18n.js';
-import { readerLanguage } from '../common/i18n/language.js';
 import { AppConfig } from '../config/app-config.js';
 import { LinksService } from '../links/links.service.js';
-import { mailTemplate, type MailBrand } from '../mail/mail-layout.js';
-import { MailComposers, Undeliverable, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
-import type { TenantId } from '../tenancy/tenant-id.js';
-import { BrandLogos } from '../tenancy/brand-logos.js';
-import { TenantsService } from '../tenancy/tenants.service.js';
-import type { Tenant } from '../tenancy/tenant.entity.js';
-import { InvitationViewsRepository, type MailRow } from './invitation-views.repository.js';
+import { MailComposers, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
+import { InvitationMails, type LinkMail } from './invitation-mails.js';
 import { InvitationsRepository, OPEN_STATES } from './invitations.repository.js';
 
-/** Path of the Create Account page; the link is `<tenant origin from BASE_URL>/invitation/<token>`. */
-export const SIGNUP_PATH = '/invitation';
+export { SIGNUP_PATH } from './invitation-mails.js';
 export const INVITATION_KIND = 'invitation';
 export const INVITATION_LINK = 'invitation';
-
-const render = mailTemplate<{ name: string; instanceName: string; instanceHost: string; link: string; expiresAt: string }>('invitation');
-
-type Sent = { tenantId: TenantId; userId: number; linkId: number; expiresAt: Date };
 
 /**
  * The invitation mail, built when it goes out. Its link's hash is stored and committed before the
@@ -32,40 +20,27 @@ type Sent = { tenantId: TenantId; userId: number; linkId: number; expiresAt: Dat
  * mail's link works (the others say "replaced"), as the invitee is told.
  */
 @Injectable()
-export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit {
+export class InvitationMailComposer implements MailComposer<LinkMail>, OnModuleInit {
   readonly kind = INVITATION_KIND;
 
   constructor(
     private readonly em: EntityManager,
     private readonly repo: InvitationsRepository,
-    private readonly views: InvitationViewsRepository,
+    private readonly mails: InvitationMails,
     private readonly links: LinksService,
-    private readonly tenants: TenantsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly composers: MailComposers,
-    private readonly brands: BrandLogos,
   ) {}
 
   onModuleInit(): void {
     this.composers.register(this);
   }
 
-  async compose(jobs: OutboxJob[]): Promise<Composed<Sent>[]> {
-    const refs = jobs.map((job) => ({ tenantId: job.tenantId!, id: job.refId! }));
-    const [rows, tenants] = await Promise.all([this.views.findForMail(refs), Promise.all(refs.map((r) => this.tenants.findById(r.tenantId)))]);
-    const results: Composed<Sent>[] = jobs.map(() => undefined);
-    const open = refs.flatMap((ref, i) => {
-      const row = rows.get(ref.id);
-      if (!row || !tenants[i] || !OPEN_STATES.includes(row.status)) return [];
-      if (!row.email) results[i] = new Undeliverable('The user has no email address.');
-      return row.email ? [{ i, ref, row, tenant: tenants[i] }] : [];
-    });
+  async compose(jobs: OutboxJob[]): Promise<Composed<LinkMail>[]> {
+    const { results, open } = await this.mails.jobs(jobs, (row) => OPEN_STATES.includes(row.status));
     if (!open.length) return results;
-    const brands = new Map(
-      await Promise.all([...new Map(open.map((o) => [o.tenant.id, o.tenant])).values()].map(async (t) => [t.id, await this.brands.forMail(t)] as const)),
-    );
     const expiresAt = new Date(this.clock.now().getTime() + this.config.invitationTtlHours * 3_600_000);
     // Each statement commits before any mail goes out. The links come first: a revoke meanwhile
     // either finds them (and kills them) or leaves the invitation closed, and then they are withdrawn here.
@@ -83,37 +58,11 @@ export class InvitationMailComposer implements MailComposer<Sent>, OnModuleInit 
       this.em,
       links.filter((_, k) => !sending.has(open[k].row.id)).map((l) => l.id),
     );
-    open.forEach(({ i, ref, row, tenant }, k) => {
-      if (sending.has(row.id)) results[i] = this.mail(ref.tenantId, row, tenant, links[k], expiresAt, brands.get(tenant.id));
-    });
+    for (const [k, job] of open.entries()) if (sending.has(job.row.id)) results[job.i] = await this.mails.mail('invitation', job, links[k], expiresAt);
     return results;
   }
 
-  private mail(tenantId: TenantId, row: MailRow, tenant: Tenant, made: { id: number; token: string }, expiresAt: Date, brand?: MailBrand): ComposedMail<Sent> {
-    const link = `${this.config.tenantOrigin(tenant.name)}${SIGNUP_PATH}/${made.token}`;
-    // In the invitee's language (theirs, else the instance's default), dates in the instance's time zone.
-    const lang = readerLanguage(row.language, tenant.defaultLanguage);
-    const content = render(
-      (m) => translate(lang, 'mail.invitation.subject', { host: m.instanceHost }),
-      {
-        name: row.name,
-        instanceName: tenant.displayName,
-        instanceHost: this.config.tenantHost(tenant.name),
-        link,
-        expiresAt: formatDateTime(expiresAt, lang, tenant.timeZone),
-      },
-      brand,
-      lang,
-    );
-    return {
-      to: row.email!,
-      ...content,
-      devNote: `Create Account link for ${row.login}: ${link}`,
-      context: { tenantId, userId: row.user_id, linkId: made.id, expiresAt },
-    };
-  }
-
-  async sent(items: { job: OutboxJob; mail: ComposedMail<Sent> }[], em: EntityManager, at: Date): Promise<void> {
+  async sent(items: { job: OutboxJob; mail: ComposedMail<LinkMail> }[], em: EntityManager, at: Date): Promise<void> {
     const held = await this.repo.markSent(
       em,
       items.map(({ job, mail }) => ({ tenantId: mail.context.tenantId, id: job.refId!, expiresAt: mail.context.expiresAt })),

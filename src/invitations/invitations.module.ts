@@ -3,6 +3,7 @@ import { GroupsModule } from '../groups/groups.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { InvitationExtensionService } from './invitation-extension.service.js';
 import { InvitationMailComposer } from './invitation-mail.composer.js';
+import { InvitationMails } from './invitation-mails.js';
 import { InvitationReminderComposer } from './invitation-reminder.composer.js';
 import { InvitationRemindersService } from './invitation-reminders.service.js';
 import { InvitationViewsRepository } from './invitation-views.repository.js';
@@ -20,6 +21,7 @@ import { SignupService } from './signup.service.js';
     InvitationViewsRepository,
     InvitationsService,
     SignupService,
+    InvitationMails,
     InvitationMailComposer,
     InvitationExtensionService,
     InvitationRemindersService,
