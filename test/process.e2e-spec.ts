@@ -364,6 +364,8 @@ describe.runIf(process.platform === 'linux')('a first start as the README says, 
   it('follows PORT in every printed URL and shows what it does', async () => {
     chmodSync(base, 0o755); // first a folder others may enter: the cluster goes to ./.data
     server = await start();
+    // "Listening on port" resolves start(); the line after it may arrive in a later chunk.
+    for (let i = 0; i < 100 && !server.output().includes('Open http'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const out = server.output();
     expect(out).toMatch(/Creating a new PostgreSQL cluster in .*\.data\/postgres/);
     expect(out).toMatch(/Applying \d+ database migrations? \.\.\./);

@@ -1,5 +1,5 @@
-import { BUILT_CLI, BUILT_MAIN } from './support/built-app.js';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { BUILT_CLI } from './support/built-app.js';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/common/paths.js';
 import { csrfOf } from './support/http.js';
 import { SMTP_CONNECTIONS } from '../src/mail/mail-options.js';
+import { childEnv, startAppProcess, type AppProcess } from './support/app-process.js';
 import { freePort, freshDatabase } from './support/test-app.js';
 
 /**
@@ -31,7 +32,6 @@ import { freePort, freshDatabase } from './support/test-app.js';
 
 const INVITE = 'Invitation Internal (No login)';
 // A private build (as test/process.e2e-spec.ts does), so a concurrent `npm run build` cannot change the files under test.
-const MAIN = BUILT_MAIN;
 const CLI = BUILT_CLI;
 const SESSION_SECRET = randomBytes(32).toString('hex');
 const ADMIN_PASSWORD = 'scale out ' + randomBytes(6).toString('hex');
@@ -90,24 +90,6 @@ class SlowSmtp {
   }
 }
 
-interface AppProcess {
-  name: string;
-  port: number;
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-  host: string;
-  url: string;
-}
-
-/** The environment of a child process: ours without what vitest/vite add (NODE_ENV=test, BASE_URL=/, MODE, ...). */
-function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['NODE_ENV', 'BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete env[name];
-  for (const name of Object.keys(env)) if (name.startsWith('VITEST')) delete env[name];
-  return { ...env, ...vars };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('scale-out: two app processes on one database', () => {
@@ -122,41 +104,19 @@ describe('scale-out: two app processes on one database', () => {
   let cookie: string;
 
   async function startApp(name: string, extraEnv: Record<string, string> = {}): Promise<AppProcess> {
-    const port = await freePort();
-    const env = childEnv({
-      DATABASE_URL: databaseUrl,
-      SESSION_SECRET,
-      PORT: String(port),
-      BASE_URL: `http://localhost:${port}`,
-      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
-      // Which process sent a mail shows in the envelope.
-      MAIL_FROM: `${name}@erpnet.info`,
-      MAIL_POLL_MS: '100',
-      SEED_DEMO: 'false',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'erp-scale-out-')),
-      ...extraEnv,
-    });
-    const child = spawn(process.execPath, [MAIN], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const app: AppProcess = { name, port, child, output, exited, host: `acme.localhost:${port}`, url: `http://127.0.0.1:${port}` };
+    const app = await startAppProcess(
+      databaseUrl,
+      {
+        SESSION_SECRET,
+        SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+        // Which process sent a mail shows in the envelope.
+        MAIL_FROM: `${name}@erpnet.info`,
+        MAIL_POLL_MS: '100',
+        ...extraEnv,
+      },
+      name,
+    );
     processes.push(app);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output.join('')}`)), 30_000);
-      const onData = (chunk: Buffer) => {
-        output.push(chunk.toString());
-        if (output.join('').includes('Listening on port')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited with ${code} while starting:\n${output.join('')}`));
-      });
-    });
     return app;
   }
 
