@@ -1,12 +1,11 @@
+import { Holder, type AccountHolder } from './account-holder.decorator.js';
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DeviceCookies } from '../auth/device-cookie.js';
 import { logIn } from '../auth/session.js';
 import { AppConfig } from '../config/app-config.js';
-import { AllowNoRoles, ClientIp } from '../common/decorators.js';
+import { AllowNoRoles } from '../common/decorators.js';
 import { own } from '../common/own.js';
-import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
-import { CurrentUser } from '../users/session-user.js';
 import type { SessionUser } from '../users/session-user.js';
 import { validateForm, type FieldErrors } from '../common/validate-form.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
@@ -38,19 +37,13 @@ export class AccountController {
   ) {}
 
   @Get()
-  async page(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @Query('notice') notice: unknown,
-    @Query('error') error: unknown,
-    @Res() res: Response,
-  ) {
+  async page(@Holder() { tenant, me }: AccountHolder, @Query('notice') notice: unknown, @Query('error') error: unknown, @Res() res: Response) {
     await this.render(res, tenant, me, 200, {}, own(NOTICES, notice), own(ERRORS, error));
   }
 
   /** The person's own language: every page from the next one on (empty: the instance's default). */
   @Post('language')
-  async changeLanguage(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Body() body: unknown, @Res() res: Response) {
+  async changeLanguage(@Holder() { tenant, me, ip }: AccountHolder, @Body() body: unknown, @Res() res: Response) {
     const { value, errors } = await validateForm(LanguageDto, body);
     if (Object.keys(errors).length) return this.render(res, tenant, me, 400, {}, undefined, 'account.languageRefused');
     const language = value.language || null;
@@ -59,14 +52,7 @@ export class AccountController {
   }
 
   @Post('password')
-  async changePassword(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @Body() body: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
+  async changePassword(@Holder() { tenant, me, ip }: AccountHolder, @Body() body: unknown, @Req() req: Request, @Res() res: Response) {
     const { value, errors } = await validateForm(ChangePasswordDto, body);
     if (Object.keys(errors).length) return this.render(res, tenant, me, 400, { _form: 'Fill in each field once, as text.' });
     const form = { currentPassword: value.currentPassword ?? '', password: value.password ?? '', confirmPassword: value.confirmPassword ?? '' };

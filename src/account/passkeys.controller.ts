@@ -1,3 +1,4 @@
+import { Holder, type AccountHolder } from './account-holder.decorator.js';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
@@ -6,11 +7,7 @@ import { CHALLENGE_MS, parseJson, refuse } from '../auth/passkey-login.controlle
 import { endRequiredSetup } from '../auth/session.js';
 import { PasskeyService } from '../auth/passkey.service.js';
 import { Clock } from '../common/clock.js';
-import { AllowDuringTwoStepSetup, AllowNoRoles, ClientIp } from '../common/decorators.js';
-import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
-import { CurrentUser } from '../users/session-user.js';
-import type { SessionUser } from '../users/session-user.js';
-import type { Tenant } from '../tenancy/tenant.entity.js';
+import { AllowDuringTwoStepSetup, AllowNoRoles } from '../common/decorators.js';
 import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
 
 /**
@@ -28,7 +25,7 @@ export class PasskeysController {
   @Post('options')
   @HttpCode(200)
   @AllowDuringTwoStepSetup()
-  async options(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Req() req: Request) {
+  async options(@Holder() { tenant, me }: AccountHolder, @Req() req: Request) {
     const options = await this.passkeys.registrationOptions(tenant, me);
     req.session.webauthn = { challenge: options.challenge, purpose: 'register', at: this.clock.now().getTime() };
     return options;
@@ -36,7 +33,7 @@ export class PasskeysController {
 
   @Post()
   @AllowDuringTwoStepSetup()
-  async add(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @ClientIp() ip: string, @Req() req: Request, @Res() res: Response) {
+  async add(@Holder() { tenant, me, ip }: AccountHolder, @Req() req: Request, @Res() res: Response) {
     const challenge = req.session.webauthn;
     delete req.session.webauthn;
     const name = typeof req.body?.name === 'string' ? req.body.name.trim().slice(0, 100) : '';
@@ -51,14 +48,7 @@ export class PasskeysController {
   }
 
   @Post(':id/remove')
-  async remove(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @IdParam('id') id: number,
-    @Body() _form: CsrfOnlyDto,
-    @Res() res: Response,
-  ) {
+  async remove(@Holder() { tenant, me, ip }: AccountHolder, @IdParam('id') id: number, @Body() _form: CsrfOnlyDto, @Res() res: Response) {
     await this.passkeys.remove(tenant, me, id, ip);
     res.redirect(303, '/account?notice=passkey-removed');
   }

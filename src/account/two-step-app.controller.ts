@@ -1,3 +1,4 @@
+import { Holder, type AccountHolder } from './account-holder.decorator.js';
 import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
@@ -5,9 +6,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { DeviceCookies } from '../auth/device-cookie.js';
 import { endRequiredSetup } from '../auth/session.js';
 import { TwoStepService } from '../auth/two-step.service.js';
-import { AllowDuringTwoStepSetup, AllowNoRoles, ClientIp } from '../common/decorators.js';
-import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
-import { CurrentUser } from '../users/session-user.js';
+import { AllowDuringTwoStepSetup, AllowNoRoles } from '../common/decorators.js';
 import type { SessionUser } from '../users/session-user.js';
 import { validateForm } from '../common/validate-form.js';
 import { AppConfig } from '../config/app-config.js';
@@ -32,20 +31,13 @@ export class TwoStepAppController {
 
   @Get()
   @AllowDuringTwoStepSetup()
-  async page(@CurrentTenant() tenant: Tenant, @CurrentUser() me: SessionUser, @Req() req: Request, @Res() res: Response) {
+  async page(@Holder() { tenant, me }: AccountHolder, @Req() req: Request, @Res() res: Response) {
     await this.renderSetup(req, res, tenant, me, 200);
   }
 
   @Post()
   @AllowDuringTwoStepSetup()
-  async turnOn(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @Body() body: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
+  async turnOn(@Holder() { tenant, me, ip }: AccountHolder, @Body() body: unknown, @Req() req: Request, @Res() res: Response) {
     const { value, errors } = await validateForm(CodeFormDto, body);
     const code = typeof value.code === 'string' ? value.code.trim() : '';
     if (Object.keys(errors).length || code === '') return this.renderSetup(req, res, tenant, me, 400, 'Type the six-digit code your app shows.');
@@ -55,14 +47,7 @@ export class TwoStepAppController {
   }
 
   @Post('off')
-  async turnOff(
-    @CurrentTenant() tenant: Tenant,
-    @CurrentUser() me: SessionUser,
-    @ClientIp() ip: string,
-    @Body() body: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
+  async turnOff(@Holder() { tenant, me, ip }: AccountHolder, @Body() body: unknown, @Req() req: Request, @Res() res: Response) {
     const { value, errors } = await validateForm(PasswordConfirmDto, body);
     const password = errors.currentPassword ? '' : (value.currentPassword ?? '');
     const device = this.devices.trustedDevice(req, tenant.id, me.login);

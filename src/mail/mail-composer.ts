@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantId } from '../tenancy/tenant-id.js';
-import type { MailAttachment } from './mail-layout.js';
+import type { OutgoingMail } from './mail.service.js';
 
 /** A claimed outbox row: what the composer of its kind needs to build the message. */
 export interface OutboxJob {
@@ -15,15 +15,8 @@ export interface OutboxJob {
   attempts: number;
 }
 
-export interface ComposedMail<C = unknown> {
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  /** Inline images (the instance's logo). */
-  attachments?: MailAttachment[];
-  /** Logged only when there is no SMTP server (development), e.g. the link to open. */
-  devNote?: string;
+/** A mail as its composer built it: what goes out, and what the composer wants back. */
+export interface ComposedMail<C = unknown> extends OutgoingMail {
   /** What the composer wants back in `sent` (e.g. the link it made). */
   context: C;
 }

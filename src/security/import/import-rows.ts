@@ -1,20 +1,15 @@
 import { isValidEmail, isValidLogin } from '../../users/user-rules.js';
 import { USER_TYPES } from '../../users/user-type.js';
+import type { UserFormValues } from '../user-form.presenter.js';
 
 /** The contract's header, in this order. */
 export const IMPORT_COLUMNS = ['login', 'name', 'email', 'user_type', 'roles', 'language'] as const;
 export const IMPORT_LANGUAGES = ['en', 'de', 'bg'] as const;
 export const MAX_IMPORT_ROWS = 100_000;
 
-/** One data row of the file as it will be created (or why it cannot be). */
-export interface ImportRow {
+/** One data row of the file: the user as it will be created, the fields of the user form (or why it cannot be). */
+export interface ImportRow extends Omit<UserFormValues, 'version'> {
   line: number;
-  login: string;
-  name: string;
-  email: string;
-  userType: string;
-  roles: string[];
-  language: string;
   error: string | null;
 }
 
