@@ -1,5 +1,5 @@
 import Handlebars, { type HelperOptions } from 'handlebars';
-import { DEFAULT_LANGUAGE, formatDateTime, isMessageKey, keyOfEnglish, matchStoredText, translate } from './i18n.js';
+import { DEFAULT_LANGUAGE, formatDateTime, isLanguage, isMessageKey, isMessageTemplate, keyOfEnglish, matchStoredText, translate } from './i18n.js';
 import { Message } from './message.js';
 
 /** What a page or mail is rendered for: its reader's language and the instance's time zone. */
@@ -10,10 +10,20 @@ export interface Reader {
 
 const { SafeString } = Handlebars;
 
-function readerOf(options: HelperOptions): Reader {
-  const root = (options.data as { root?: Reader & { tenant?: { timeZone?: string } } } | undefined)?.root;
-  return { lang: root?.lang ?? DEFAULT_LANGUAGE, timeZone: root?.timeZone ?? root?.tenant?.timeZone ?? 'UTC' };
+type Root = Reader & { tenant?: { timeZone?: string } };
+/** The reader of each render (its root model), worked out once per render rather than per helper call. */
+const readers = new WeakMap<object, Required<Reader>>();
+
+function readerOf(options: HelperOptions): Required<Reader> {
+  const root = (options.data as { root?: Root } | undefined)?.root;
+  if (!root) return { lang: DEFAULT_LANGUAGE, timeZone: 'UTC' };
+  let reader = readers.get(root);
+  if (!reader) readers.set(root, (reader = { lang: root.lang ?? DEFAULT_LANGUAGE, timeZone: root.timeZone ?? root.tenant?.timeZone ?? 'UTC' }));
+  return reader;
 }
+
+/** A text asked for without values, by key or by its English text, per language: found once. */
+const plainTexts = new Map<string, string>();
 
 /**
  * A text for the reader: `{{t "key" name=value}}`, or `{{t message}}` for a Message (or a key) made
@@ -23,7 +33,20 @@ function readerOf(options: HelperOptions): Reader {
 export function textFor(lang: string | undefined, value: unknown, values: Record<string, unknown> = {}): string {
   if (value instanceof Message) return value.in(lang);
   if (typeof value !== 'string') return value === undefined || value === null ? '' : String(value);
+  let noValues = true;
+  for (const _ in values) noValues = false;
+  const id = `${isLanguage(lang) ? lang : DEFAULT_LANGUAGE}:${value}`;
+  if (noValues) {
+    const known = plainTexts.get(id);
+    if (known !== undefined) return known;
+  }
   const key = isMessageKey(value) ? value : keyOfEnglish(value);
+  // Only catalogue texts are kept (a bounded set); a person's own words are shown as they are.
+  if (key && noValues && !isMessageTemplate(key)) {
+    const text = translate(lang, key);
+    plainTexts.set(id, text);
+    return text;
+  }
   if (!key) {
     const stored = matchStoredText(value);
     return stored ? translate(lang, stored.key, { ...stored.values, ...values } as Record<string, string>) : value;

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import i18next, { type i18n } from 'i18next';
-import ICU from 'i18next-icu';
+import { IntlMessageFormat } from 'intl-messageformat';
 import { PROJECT_ROOT } from '../paths.js';
 
 /** The languages pages and mails are written in; the first is the fallback for a missing text. */
@@ -24,36 +23,56 @@ export function loadCatalogue(lang: Language): Record<string, string> {
   return JSON.parse(readFileSync(join(LOCALES_DIR, `${lang}.json`), 'utf8')) as Record<string, string>;
 }
 
-let instance: i18n | undefined;
+const catalogues = new Map<Language, Record<string, string>>();
 
-function engine(): i18n {
-  if (instance) return instance;
-  const created = i18next.createInstance();
-  created.use(ICU);
-  void created.init({
-    initAsync: false,
-    lng: DEFAULT_LANGUAGE,
-    fallbackLng: DEFAULT_LANGUAGE,
-    supportedLngs: [...LANGUAGES],
-    keySeparator: false,
-    nsSeparator: false,
-    returnNull: false,
-    resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: loadCatalogue(l) }])),
-  });
-  instance = created;
-  return created;
+function catalogue(lang: Language): Record<string, string> {
+  let found = catalogues.get(lang);
+  if (!found) catalogues.set(lang, (found = loadCatalogue(lang)));
+  return found;
 }
 
 export type MessageValues = Record<string, string | number | Date>;
 
-/** The text of `key` in `lang` (English when that language lacks it); values fill its ICU placeholders. */
+/**
+ * Each message compiled once per language (a page of 50 users asks for a few hundred texts): the
+ * text itself when it has no placeholder, else its formatter. Tags in a message are text (`ignoreTag`),
+ * as the views that let a message carry `<strong>` escape the values themselves.
+ */
+const compiled = new Map<string, string | IntlMessageFormat>();
+
+/** The text of `key` in `lang` (English when that language lacks it); values fill its ICU placeholders. The key itself when no catalogue has it. */
 export function translate(lang: string | undefined, key: string, values: MessageValues = {}): string {
-  return engine().t(key, { ...values, lng: isLanguage(lang) ? lang : DEFAULT_LANGUAGE });
+  const language = isLanguage(lang) ? lang : DEFAULT_LANGUAGE;
+  const id = `${language}:${key}`;
+  let message = compiled.get(id);
+  if (message === undefined) {
+    const source = own(catalogue(language), key) ?? own(catalogue(DEFAULT_LANGUAGE), key);
+    if (source === undefined) return key;
+    const format = new IntlMessageFormat(source, language, undefined, { ignoreTag: true });
+    message = source.includes('{') ? format : String(format.format());
+    compiled.set(id, message);
+  }
+  if (typeof message === 'string') return message;
+  try {
+    return String(message.format(values));
+  } catch {
+    // A value the message needs was not given (a bug the catalogue tests look for): its text, never an error page.
+    return own(catalogue(language), key) ?? own(catalogue(DEFAULT_LANGUAGE), key) ?? key;
+  }
 }
 
 /** Whether the English catalogue has this key (a message given as a key rather than as text). */
 export function isMessageKey(key: string): boolean {
-  return engine().exists(key, { lng: DEFAULT_LANGUAGE });
+  return own(catalogue(DEFAULT_LANGUAGE), key) !== undefined;
+}
+
+/** Whether the English text of `key` has placeholders (then it needs values). */
+export function isMessageTemplate(key: string): boolean {
+  return own(catalogue(DEFAULT_LANGUAGE), key)?.includes('{') ?? false;
+}
+
+function own(messages: Record<string, string>, key: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : undefined;
 }
 
 let byEnglish: Map<string, string> | undefined;
@@ -66,7 +85,7 @@ let byEnglish: Map<string, string> | undefined;
 export function keyOfEnglish(text: string): string | undefined {
   if (!byEnglish) {
     byEnglish = new Map();
-    for (const [key, value] of Object.entries(loadCatalogue(DEFAULT_LANGUAGE))) if (!value.includes('{') && !byEnglish.has(value)) byEnglish.set(value, key);
+    for (const [key, value] of Object.entries(catalogue(DEFAULT_LANGUAGE))) if (!value.includes('{') && !byEnglish.has(value)) byEnglish.set(value, key);
   }
   return byEnglish.get(text);
 }
@@ -79,9 +98,9 @@ const storedPatterns: { key: string; names: string[]; pattern: RegExp }[] = [];
  * so the stored text is shown in the reader's language with its values (`Unknown role "x".`).
  */
 export function registerStoredTexts(keys: readonly string[]): void {
-  const catalogue = loadCatalogue(DEFAULT_LANGUAGE);
+  const english = catalogue(DEFAULT_LANGUAGE);
   for (const key of keys) {
-    const template = catalogue[key];
+    const template = own(english, key);
     if (template === undefined || storedPatterns.some((p) => p.key === key)) continue;
     const names: string[] = [];
     const source = template
@@ -129,9 +148,12 @@ export function fromAcceptLanguage(header: string | undefined): Language | undef
 /** Each language's locale for dates. */
 const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE', bg: 'bg-BG' };
 
+/** The IANA time zones the runtime knows (read once: the list has about 400 names). */
+const TIME_ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+
 /** Whether the runtime knows this IANA time zone. */
 export function isTimeZone(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 64 && Intl.supportedValuesOf('timeZone').concat('UTC').includes(value);
+  return typeof value === 'string' && TIME_ZONES.has(value);
 }
 
 /**
@@ -147,26 +169,29 @@ export function formatDateTime(value: unknown, lang: string | undefined = DEFAUL
   const language = isLanguage(lang) ? lang : DEFAULT_LANGUAGE;
   if (language === 'en') {
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-CA', {
-        timeZone: zone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        hourCycle: 'h23',
-        timeZoneName: 'short',
-      })
+      formatter('iso', zone, () => ({
+        locale: 'en-CA',
+        options: { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+      }))
         .formatToParts(d)
         .map((p) => [p.type, p.value]),
     );
     return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
   }
-  return new Intl.DateTimeFormat(LOCALES[language], { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' }).format(d) + ' ' + zoneName(d, zone, language);
+  const local = formatter(language, zone, () => ({ locale: LOCALES[language], options: { dateStyle: 'medium', timeStyle: 'short' } }));
+  const zoneOnly = formatter(`${language}-zone`, zone, () => ({ locale: LOCALES[language], options: { timeZoneName: 'short' } }));
+  return `${local.format(d)} ${zoneOnly.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? zone}`;
 }
 
-function zoneName(d: Date, zone: string, lang: Language): string {
-  return (
-    new Intl.DateTimeFormat(LOCALES[lang], { timeZone: zone, timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? zone
-  );
+/** Date formatters are costly to make: one per form and time zone, kept. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(form: string, timeZone: string, make: () => { locale: string; options: Intl.DateTimeFormatOptions }): Intl.DateTimeFormat {
+  const id = `${form}:${timeZone}`;
+  let found = formatters.get(id);
+  if (!found) {
+    const { locale, options } = make();
+    formatters.set(id, (found = new Intl.DateTimeFormat(locale, { ...options, timeZone })));
+  }
+  return found;
 }
