@@ -20,6 +20,7 @@ import {
   startApp as startAppOf,
   startSmtpSink,
   hostHeaders,
+  BASE_HOST,
   stopChild,
 } from './lib.mjs';
 
