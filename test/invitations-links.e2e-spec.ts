@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, csrfOf, login, submitForm, type Agent } from './support/http.js';
-import { createAccountLink, TestSmtp } from './support/smtp.js';
+import { TestSmtp } from './support/smtp.js';
+import { sendInvitation } from './support/invitations.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { InvitationsService } from '../src/invitations/invitations.service.js';
 
@@ -17,15 +18,7 @@ describe('invitation links: dead links, races, bulk send', () => {
 
   const newInvitee = () => userFactory(t.db, acme, { userType: INVITE, roles: ['Worker'], password: null });
 
-  /** Sends an invitation through the confirmation page and returns the link of the mail it produced. */
-  async function invite(user: TestUser): Promise<URL> {
-    const before = smtp.to(user.email!).length;
-    const res = await submitForm(admin, `/security/users/${user.id}/invitations/new`, `/security/users/${user.id}/invitations`, {});
-    expect(res.headers.location).toBe(`/security/users/${user.id}?notice=invitation-queued`);
-    await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(before + 1);
-    await expect.poll(async () => (await t.app.get(InvitationsService).latestByUser(acme.id, [user.id])).get(user.id)?.status).toBe('sent');
-    return createAccountLink(smtp.to(user.email!)[before]);
-  }
+  const invite = (user: TestUser) => sendInvitation({ t, smtp, admin }, user);
 
   const accept = (path: string, host = acme.host) => {
     const visitor = agentFor(t, host);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, submitForm, type Agent } from './support/http.js';
 import { createAccountLink, TestSmtp } from './support/smtp.js';
+import { sendInvitation } from './support/invitations.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { InvitationRemindersService } from '../src/invitations/invitation-reminders.service.js';
@@ -37,16 +38,7 @@ describe('invitation reminders', () => {
 
   const newInvitee = () => userFactory(t.db, acme, { userType: INVITE, roles: ['Worker'], password: null });
 
-  async function invite(user: TestUser): Promise<URL> {
-    const before = smtp.to(user.email!).length;
-    const res = await submitForm(admin, `/security/users/${user.id}/invitations/new`, `/security/users/${user.id}/invitations`, {});
-    expect(res.headers.location).toBe(`/security/users/${user.id}?notice=invitation-queued`);
-    await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(before + 1);
-    await expect
-      .poll(async () => (await t.db.query('select status from invitation where user_id = $1 order by id desc limit 1', [user.id])).rows[0].status)
-      .toBe('sent');
-    return createAccountLink(smtp.to(user.email!)[before]);
-  }
+  const invite = (user: TestUser) => sendInvitation({ t, smtp, admin }, user);
 
   /** Moves into the reminder window, sweeps, and returns the reminder's link once it arrived; the clock stays moved. */
   async function remind(user: TestUser): Promise<URL> {
@@ -57,6 +49,15 @@ describe('invitation reminders', () => {
     expect(await reminderRows(user.id)).toHaveLength(1);
     await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(before + 1);
     return createAccountLink(smtp.to(user.email!)[before]);
+  }
+
+  /** A reminder, then the clock back to the present (where the links are checked). */
+  async function remindNow(user: TestUser): Promise<URL> {
+    try {
+      return await remind(user);
+    } finally {
+      t.clock.reset();
+    }
   }
 
   const open = (link: URL) => agentFor(t, acme.host).get(link.pathname);
@@ -180,12 +181,7 @@ describe('invitation reminders', () => {
   it('a resend by the administrator after a reminder replaces both earlier links', async () => {
     const user = await newInvitee();
     const first = await invite(user);
-    let second: URL;
-    try {
-      second = await remind(user);
-    } finally {
-      t.clock.reset();
-    }
+    const second = await remindNow(user);
     const third = await invite(user);
     for (const link of [first, second]) {
       const page = await open(link);
@@ -200,12 +196,7 @@ describe('invitation reminders', () => {
   it('revoking after a reminder kills both links', async () => {
     const user = await newInvitee();
     const first = await invite(user);
-    let second: URL;
-    try {
-      second = await remind(user);
-    } finally {
-      t.clock.reset();
-    }
+    const second = await remindNow(user);
     const res = await submitForm(admin, `/security/users/${user.id}`, `/security/users/${user.id}/invitations/revoke`, {});
     expect(res.headers.location).toBe(`/security/users/${user.id}?notice=invitation-revoked`);
     for (const link of [first, second]) expect((await open(link)).text).toContain('This invitation was withdrawn');
@@ -214,12 +205,7 @@ describe('invitation reminders', () => {
   it('Extend invitation after a reminder moves both links’ expiry, without a mail', async () => {
     const user = await newInvitee();
     const first = await invite(user);
-    let second: URL;
-    try {
-      second = await remind(user);
-    } finally {
-      t.clock.reset();
-    }
+    const second = await remindNow(user);
     const before = new Date((await t.db.query('select expires_at from invitation where user_id = $1', [user.id])).rows[0].expires_at).getTime();
     const res = await submitForm(admin, `/security/users/${user.id}/invitations/extend`, `/security/users/${user.id}/invitations/extend`, {});
     expect(res.headers.location).toBe(`/security/users/${user.id}?notice=invitation-extended`);

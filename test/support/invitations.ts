@@ -1,4 +1,9 @@
 import type pg from 'pg';
+import { expect } from 'vitest';
+import type { TestUser } from './factories.js';
+import { submitForm, type Agent } from './http.js';
+import { createAccountLink, type TestSmtp } from './smtp.js';
+import type { TestApp } from './test-app.js';
 import { hashLinkToken, newLinkToken } from '../../src/links/link-token.js';
 
 /**
@@ -19,4 +24,20 @@ export async function openInvitationFor(db: pg.Pool, tenantId: number, userId: n
     validFor,
   ]);
   return token;
+}
+
+/**
+ * Sends an invitation as the administrator does (the confirmation page's form), waits for its mail
+ * and for the invitation to be marked sent, and returns the mail's Create Account link.
+ */
+export async function sendInvitation(world: { t: TestApp; smtp: TestSmtp; admin: Agent }, user: TestUser): Promise<URL> {
+  const { t, smtp, admin } = world;
+  const before = smtp.to(user.email!).length;
+  const res = await submitForm(admin, `/security/users/${user.id}/invitations/new`, `/security/users/${user.id}/invitations`, {});
+  expect(res.headers.location).toBe(`/security/users/${user.id}?notice=invitation-queued`);
+  await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(before + 1);
+  await expect
+    .poll(async () => (await t.db.query('select status from invitation where user_id = $1 order by id desc limit 1', [user.id])).rows[0].status)
+    .toBe('sent');
+  return createAccountLink(smtp.to(user.email!)[before]);
 }
