@@ -8,7 +8,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { csrfOf, hostHeaders, load, login, median, procCpuMs, request, startApp, startProcess, startSmtpSink, stopChild } from './lib.mjs';
+import { csrfOf, hostHeaders, insertInstances, load, login, median, procCpuMs, request, startApp, startProcess, startSmtpSink, stopChild } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OTHER = process.argv[2] && resolve(process.argv[2]);
@@ -60,18 +60,7 @@ async function generate(url, { big, smalls }) {
   await client.connect();
   try {
     await client.query('begin');
-    if (big) await client.query(`insert into tenant (name, display_name) values ('big', 'Big Corp')`);
-    await client.query(`insert into tenant (name, display_name) select 'small' || lpad(g::text, 3, '0'), 'Small ' || g from generate_series(1, $1::int) g`, [
-      smalls,
-    ]);
-    await client.query(`insert into role (tenant_id, name, permissions) select t.id, r.name, r.permissions from tenant t
-      cross join (values ('Administrator', '{security}'::text[]), ('Salesperson', '{}'), ('Manager', '{}'), ('Worker', '{}')) r(name, permissions)`);
-    await client.query(`insert into user_group (tenant_id, name) select id, 'Everybody' from tenant`);
-    await client.query(
-      `insert into app_user (tenant_id, login, name, email, user_type, password_hash)
-       select id, 'admin', 'Administrator', 'admin@' || name || '.example', 'Internal', $1 from tenant`,
-      [await hashPassword(PASSWORD)],
-    );
+    await insertInstances(client, { named: big ? [['big', 'Big Corp']] : [], smalls, adminHash: await hashPassword(PASSWORD) });
     await client.query(
       `insert into app_user (tenant_id, login, name, email, user_type)
        select t.id, 'user' || lpad(g::text, 7, '0'), (array['Anna', 'Ben', 'Carla', 'David'])[1 + g % 4] || ' ' || (array['Meyer', 'Johnson', 'Larsen', 'Anderson', 'Berg'])[1 + g % 5],

@@ -226,3 +226,23 @@ export async function startSmtpSink(onRecipient) {
   });
   return { server, port, close: () => new Promise((resolve) => server.close(resolve)) };
 }
+
+/**
+ * Instances as the benchmarks load them (set-based, inside PostgreSQL): `named` (`[name, display
+ * name]` pairs) and `small001`..`smallNNN`, each with the roles Administrator (Security), Salesperson,
+ * Manager and Worker, the group Everybody, and the user `admin` with `adminHash`.
+ */
+export async function insertInstances(client, { named = [], smalls, adminHash }) {
+  for (const [name, displayName] of named) await client.query(`insert into tenant (name, display_name) values ($1, $2)`, [name, displayName]);
+  await client.query(`insert into tenant (name, display_name) select 'small' || lpad(g::text, 3, '0'), 'Small ' || g from generate_series(1, $1::int) g`, [
+    smalls,
+  ]);
+  await client.query(`insert into role (tenant_id, name, permissions) select t.id, r.name, r.permissions from tenant t
+    cross join (values ('Administrator', '{security}'::text[]), ('Salesperson', '{}'), ('Manager', '{}'), ('Worker', '{}')) r(name, permissions)`);
+  await client.query(`insert into user_group (tenant_id, name) select id, 'Everybody' from tenant`);
+  await client.query(
+    `insert into app_user (tenant_id, login, name, email, user_type, password_hash)
+     select id, 'admin', 'Administrator', 'admin@' || name || '.example', 'Internal', $1 from tenant`,
+    [adminHash],
+  );
+}

@@ -21,6 +21,7 @@ import {
   startSmtpSink,
   hostHeaders,
   BASE_HOST,
+  insertInstances,
   stopChild,
 } from './lib.mjs';
 
@@ -182,18 +183,7 @@ async function generate(url, { sizes, smalls }) {
        where i.tablename in ('app_user', 'user_role', 'group_member') and not x.indisunique and not x.indisprimary`,
     );
     for (const { indexname } of indexes) await client.query(`drop index "${indexname}"`);
-    for (const { instance } of sizes) await client.query(`insert into tenant (name, display_name) values ($1, $2)`, [instance, `Instance ${instance}`]);
-    await client.query(`insert into tenant (name, display_name) select 'small' || lpad(g::text, 3, '0'), 'Small ' || g from generate_series(1, $1::int) g`, [
-      smalls,
-    ]);
-    await client.query(`insert into role (tenant_id, name, permissions) select t.id, r.name, r.permissions from tenant t
-      cross join (values ('Administrator', '{security}'::text[]), ('Salesperson', '{}'), ('Manager', '{}'), ('Worker', '{}')) r(name, permissions)`);
-    await client.query(`insert into user_group (tenant_id, name) select id, 'Everybody' from tenant`);
-    await client.query(
-      `insert into app_user (tenant_id, login, name, email, user_type, password_hash)
-      select id, 'admin', 'Administrator', 'admin@' || name || '.example', 'Internal', $1 from tenant`,
-      [adminHash],
-    );
+    await insertInstances(client, { named: sizes.map(({ instance }) => [instance, `Instance ${instance}`]), smalls, adminHash });
     const sizeOf = JSON.stringify(Object.fromEntries(sizes.map((s) => [s.instance, s.users - 1])));
     await client.query(
       `insert into app_user (tenant_id, login, name, email, user_type)
