@@ -171,7 +171,10 @@
           if (status !== 'queued' && status !== 'running') return window.location.reload();
           bar.max = total;
           bar.value = done;
-          text.textContent = `${done} of ${total} created (${total ? Math.floor((done * 100) / total) : 0}%).`;
+          // The page's own words for it (data-msg-progress, in the reader's language), numbers filled in.
+          const percent = total ? Math.floor((done * 100) / total) : 0;
+          const values = { done, total, percent };
+          text.textContent = box.dataset.msgProgress.replace(/\{(done|total|percent)\}/g, (_, name) => String(values[name]));
         }
       } catch {
         // offline for a moment: try again at the next tick

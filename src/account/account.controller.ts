@@ -12,7 +12,8 @@ import type { Tenant } from '../tenancy/tenant.entity.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { LanguageDto } from './dto/language.dto.js';
-import { LANGUAGE_NAMES, LANGUAGES } from '../common/i18n/i18n.js';
+import { LANGUAGE_OPTIONS } from '../common/i18n/i18n.js';
+import { UsersService } from '../users/users.service.js';
 
 const NOTICES: Record<string, string> = {
   'password-changed': 'Your password has been changed. You were logged out everywhere else.',
@@ -32,6 +33,7 @@ const ERRORS: Record<string, string> = {
 export class AccountController {
   constructor(
     private readonly account: AccountService,
+    private readonly users: UsersService,
     private readonly devices: DeviceCookies,
     private readonly config: AppConfig,
   ) {}
@@ -47,7 +49,7 @@ export class AccountController {
     const { value, errors } = await validateForm(LanguageDto, body);
     if (Object.keys(errors).length) return this.render(res, tenant, me, 400, {}, undefined, 'account.languageRefused');
     const language = value.language || null;
-    if (language !== me.language) await this.account.changeLanguage(tenant, me, language, ip);
+    if (language !== me.language) await this.users.changeLanguage(tenant.id, me, language, ip);
     res.redirect(303, '/account?notice=language-changed');
   }
 
@@ -69,10 +71,7 @@ export class AccountController {
       title: 'layout.myAccount',
       accountActive: true,
       ...overview,
-      languages: [
-        { value: '', label: 'userForm.instanceDefault', selected: !me.language },
-        ...LANGUAGES.map((value) => ({ value, label: LANGUAGE_NAMES[value], selected: value === me.language })),
-      ],
+      languages: LANGUAGE_OPTIONS.map((option) => ({ ...option, selected: option.value === (me.language ?? '') })),
       instanceHost: this.config.tenantHost(tenant.name),
       errors,
       hasErrors: Object.keys(errors).length > 0,

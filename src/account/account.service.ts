@@ -45,11 +45,6 @@ export class AccountService {
     };
   }
 
-  /** The person's own language (null: the instance's default); audited. */
-  async changeLanguage(tenant: Tenant, me: SessionUser, language: string | null, ip: string): Promise<void> {
-    await this.usersService.changeLanguage(tenant.id, me, language, ip);
-  }
-
   /**
    * Changes the password after checking the current one (a wrong one counts as a failed login).
    * Every other session of the user ends; the caller renews the id of this one.

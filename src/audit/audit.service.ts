@@ -3,10 +3,16 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { AuditRepository, type RecentAuditRow } from './audit.repository.js';
 
+/** Who did it, as the audit log records them. */
+export interface Actor {
+  id: number;
+  login: string;
+}
+
 export interface AuditEntry {
   tenantId: TenantId;
   event: string;
-  actor?: { id: number; login: string } | null;
+  actor?: Actor | null;
   target?: { type: string; id: number } | null;
   ip?: string | null;
   details?: Record<string, unknown>;

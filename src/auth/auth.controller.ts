@@ -17,8 +17,6 @@ const NOTICES: Record<string, string> = {
   'password-reset': 'Your new password is set, and you were logged out everywhere. Log in with it.',
 };
 
-/** How long a right password waits for its second step. */
-
 @Controller()
 export class AuthController {
   constructor(

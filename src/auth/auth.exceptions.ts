@@ -15,16 +15,14 @@ export class LoginFailedException extends HttpException implements RendersItself
   }
 
   renderResponse(req: Request, res: Response): void {
-    const next = (req.body as Record<string, unknown> | undefined)?.next;
-    res.status(401).render('auth/login', {
-      layout: 'layouts/public',
-      title: 'Log in',
-      passkeyScripts: true,
-      error: this.message,
-      login: this.login,
-      next: next ? safeNext(next) : undefined,
-    });
+    renderLoginForm(req, res, 401, { error: this.message, login: this.login, passkeyScripts: true });
   }
+}
+
+/** The login form again after a POST, with a message, what was typed (never the password) and where to go after. */
+function renderLoginForm(req: Request, res: Response, status: number, view: { error: string; login?: string; passkeyScripts?: boolean }): void {
+  const next = (req.body as Record<string, unknown> | undefined)?.next;
+  res.status(status).render('auth/login', { layout: 'layouts/public', title: 'Log in', ...view, next: next ? safeNext(next) : undefined });
 }
 
 /** No session (or an expired one) on a page that needs one: the person goes to /login, and back after. */
@@ -54,15 +52,9 @@ export class NoRolesException extends ForbiddenException implements RendersItsel
 /** While the database cannot answer, a login attempt gets the login form again with what was typed (the password aside). */
 export function renderLoginUnavailable(req: Request, res: Response): boolean {
   if (req.method !== 'POST' || req.path !== '/login' || !req.tenant) return false;
-  const body = req.body as Record<string, unknown> | undefined;
+  const login = (req.body as Record<string, unknown> | undefined)?.login;
   setUnavailableHeaders(res);
-  res.status(503).render('auth/login', {
-    layout: 'layouts/public',
-    title: 'Log in',
-    error: UNAVAILABLE_MESSAGE,
-    login: typeof body?.login === 'string' ? body.login.slice(0, 200) : undefined,
-    next: body?.next ? safeNext(body.next) : undefined,
-  });
+  renderLoginForm(req, res, 503, { error: UNAVAILABLE_MESSAGE, login: typeof login === 'string' ? login.slice(0, 200) : undefined });
   return true;
 }
 

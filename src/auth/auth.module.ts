@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MailComposers } from '../mail/mail-composer.js';
 import { APP_GUARD } from '@nestjs/core';
 import { RENDER_UNAVAILABLE } from '../common/unavailable.js';
 import { renderLoginUnavailable } from './auth.exceptions.js';
@@ -45,4 +46,8 @@ import { TwoStepService } from './two-step.service.js';
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
 })
-export class AuthModule {}
+export class AuthModule {
+  constructor(composers: MailComposers, reset: PasswordResetComposer) {
+    composers.register(reset);
+  }
+}

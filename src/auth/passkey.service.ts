@@ -14,7 +14,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { PasskeysRepository } from './passkeys.repository.js';
-import type { Actor } from './two-step.service.js';
+import type { Actor } from '../audit/audit.service.js';
 
 /** How long the browser may take to ask for the fingerprint or PIN. */
 const CEREMONY_MS = 120_000;

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
@@ -6,7 +6,7 @@ import { formatDateTime, translate } from '../common/i18n/i18n.js';
 import { readerLanguage } from '../common/i18n/language.js';
 import { AppConfig } from '../config/app-config.js';
 import { LinksService } from '../links/links.service.js';
-import { MailComposers, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
+import { type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
 import { mailTemplate } from '../mail/mail-layout.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { BrandLogos } from '../tenancy/brand-logos.js';
@@ -38,7 +38,7 @@ export function resetRefusal(user: UserContact): ResetRefusal | undefined {
  * the mail can arrive; only its hash is kept. A user who can no longer log in by then gets nothing.
  */
 @Injectable()
-export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
+export class PasswordResetComposer implements MailComposer<Sent> {
   readonly kind = PASSWORD_RESET_KIND;
 
   constructor(
@@ -49,13 +49,8 @@ export class PasswordResetComposer implements MailComposer<Sent>, OnModuleInit {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly composers: MailComposers,
     private readonly brands: BrandLogos,
   ) {}
-
-  onModuleInit(): void {
-    this.composers.register(this);
-  }
 
   async compose(jobs: OutboxJob[]): Promise<Composed<Sent>[]> {
     return Promise.all(jobs.map((job) => this.composeOne(job)));

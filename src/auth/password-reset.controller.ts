@@ -9,16 +9,17 @@ import { NewPasswordDto } from '../users/dto/new-password.dto.js';
 import type { NewPasswordErrors } from '../users/password-policy.js';
 import { ForgotPasswordDto } from './dto/password-reset.dto.js';
 import { RESET_PATH } from './password-reset.composer.js';
-import { FORGOT_ANSWER, PasswordResetService, type DeadResetLink } from './password-reset.service.js';
+import { FORGOT_ANSWER, PasswordResetService } from './password-reset.service.js';
 import { privatePage } from '../common/private-page.js';
+import { deadLinkStatus, type DeadLinkStatus } from '../links/link-state.js';
 
 /** What each dead Reset password link says, and what to do (catalogue keys). */
-const DEAD: Record<DeadResetLink, { status: number; title: string; text: string }> = {
-  expired: { status: 410, title: 'reset.dead.expired.title', text: 'reset.dead.expired.text' },
-  used: { status: 410, title: 'reset.dead.used.title', text: 'reset.dead.used.text' },
-  replaced: { status: 410, title: 'reset.dead.replaced.title', text: 'reset.dead.replaced.text' },
-  revoked: { status: 410, title: 'reset.dead.revoked.title', text: 'reset.dead.revoked.text' },
-  unknown: { status: 404, title: 'signup.dead.unknown.title', text: 'reset.dead.unknown.text' },
+const DEAD: Record<DeadLinkStatus, { title: string; text: string }> = {
+  expired: { title: 'reset.dead.expired.title', text: 'reset.dead.expired.text' },
+  used: { title: 'reset.dead.used.title', text: 'reset.dead.used.text' },
+  replaced: { title: 'reset.dead.replaced.title', text: 'reset.dead.replaced.text' },
+  revoked: { title: 'reset.dead.revoked.title', text: 'reset.dead.revoked.text' },
+  unknown: { title: 'signup.dead.unknown.title', text: 'reset.dead.unknown.text' },
 };
 
 /** Forgot password (from the login page) and the Reset password page behind the mailed link. Open to anyone. */
@@ -57,9 +58,9 @@ export class PasswordResetController {
   }
 }
 
-function dead(res: Response, kind: DeadResetLink): void {
+function dead(res: Response, kind: DeadLinkStatus): void {
   const page = DEAD[kind];
-  res.status(page.status).render('auth/reset-dead', { layout: 'layouts/public', title: page.title, text: page.text });
+  res.status(deadLinkStatus(kind)).render('auth/reset-dead', { layout: 'layouts/public', title: page.title, text: page.text });
 }
 
 /** The Reset password form, in its user's language (theirs, else the instance's default), like the mail. */

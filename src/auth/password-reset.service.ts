@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { LinksService } from '../links/links.service.js';
-import type { LinkStatus } from '../links/link-state.js';
+import type { DeadLinkStatus } from '../links/link-state.js';
 import { MailOutbox } from '../mail/mail-outbox.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { hashPassword } from '../users/password-hasher.js';
@@ -20,12 +20,11 @@ export const FORGOT_ANSWER = 'If an account matches, a mail with a reset link is
 /** At most this many reset mails per account per hour; more requests are answered the same and send nothing. */
 const RESETS_PER_HOUR = 3;
 
-export type DeadResetLink = Exclude<LinkStatus, 'valid'>;
-export type ResetLinkState = { kind: 'valid'; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadResetLink };
+export type ResetLinkState = { kind: 'valid'; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadLinkStatus };
 export type ResetResult =
   | { kind: 'done'; login: string }
   | { kind: 'invalid'; login: string; name: string; language: string | null; expiresAt: Date; errors: NewPasswordErrors }
-  | { kind: DeadResetLink };
+  | { kind: DeadLinkStatus };
 
 /** Forgot password, the Reset password link, and the administrator's "Send password reset mail". */
 @Injectable()

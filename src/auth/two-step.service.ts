@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { PasskeysRepository } from './passkeys.repository.js';
@@ -15,11 +15,6 @@ export interface SecondFactors {
 }
 
 type CodeKind = 'totp' | 'recovery_code';
-
-export interface Actor {
-  id: number;
-  login: string;
-}
 
 /**
  * A user's second factors: the authenticator app (secret sealed at rest, each code accepted once)

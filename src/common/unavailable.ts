@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 
 /** What a browser or a client is told to wait before asking again. */
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 
 export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable, try again in a moment.';
 

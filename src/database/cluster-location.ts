@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { canTraverse, postgresIds } from './postgres-user.js';
 
 /** Where a root-run cluster goes when the postgres user cannot enter DATA_DIR (a checkout under /root, a `mktemp -d` folder). */
-export const ROOT_CLUSTERS_DIR = '/var/lib/erp-security';
+const ROOT_CLUSTERS_DIR = '/var/lib/erp-security';
 
 /**
  * The folder of DATA_DIR's cluster: DATA_DIR/postgres, unless we run as root, DATA_DIR was not

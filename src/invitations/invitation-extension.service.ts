@@ -7,7 +7,7 @@ import { LinksService } from '../links/links.service.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { UsersService } from '../users/users.service.js';
 import { INVITATION_LINK } from './invitation-mail.composer.js';
-import type { Actor } from './invitations.service.js';
+import type { Actor } from '../audit/audit.service.js';
 import { InvitationsRepository } from './invitations.repository.js';
 
 /** Run > Extend invitation: the link the invitee already has lives INVITATION_TTL_HOURS longer; no mail. */

@@ -1,10 +1,10 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { LinksService } from '../links/links.service.js';
-import { MailComposers, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
+import { type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
 import { InvitationMails, type LinkMail } from './invitation-mails.js';
 import { InvitationsRepository, OPEN_STATES } from './invitations.repository.js';
 
@@ -20,7 +20,7 @@ export const INVITATION_LINK = 'invitation';
  * mail's link works (the others say "replaced"), as the invitee is told.
  */
 @Injectable()
-export class InvitationMailComposer implements MailComposer<LinkMail>, OnModuleInit {
+export class InvitationMailComposer implements MailComposer<LinkMail> {
   readonly kind = INVITATION_KIND;
 
   constructor(
@@ -31,12 +31,7 @@ export class InvitationMailComposer implements MailComposer<LinkMail>, OnModuleI
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly composers: MailComposers,
   ) {}
-
-  onModuleInit(): void {
-    this.composers.register(this);
-  }
 
   async compose(jobs: OutboxJob[]): Promise<Composed<LinkMail>[]> {
     const { results, open } = await this.mails.jobs(jobs, (row) => OPEN_STATES.includes(row.status));

@@ -1,9 +1,9 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { LinksService } from '../links/links.service.js';
-import { MailComposers, type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
+import { type Composed, type ComposedMail, type MailComposer, type OutboxJob } from '../mail/mail-composer.js';
 import { INVITATION_LINK } from './invitation-mail.composer.js';
 import { InvitationMails, type LinkMail } from './invitation-mails.js';
 import { INVITATION_REMINDER_KIND } from './invitation-reminders.service.js';
@@ -19,7 +19,7 @@ import { InvitationsRepository } from './invitations.repository.js';
  * sees the mail; an invitation accepted, revoked or expired meanwhile gets no reminder.
  */
 @Injectable()
-export class InvitationReminderComposer implements MailComposer<LinkMail>, OnModuleInit {
+export class InvitationReminderComposer implements MailComposer<LinkMail> {
   readonly kind = INVITATION_REMINDER_KIND;
 
   constructor(
@@ -29,12 +29,7 @@ export class InvitationReminderComposer implements MailComposer<LinkMail>, OnMod
     private readonly links: LinksService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly composers: MailComposers,
   ) {}
-
-  onModuleInit(): void {
-    this.composers.register(this);
-  }
 
   async compose(jobs: OutboxJob[]): Promise<Composed<LinkMail>[]> {
     const { results, open } = await this.mails.jobs(jobs, (row) => row.status === 'sent');

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MailComposers } from '../mail/mail-composer.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { InvitationExtensionService } from './invitation-extension.service.js';
@@ -29,4 +30,9 @@ import { SignupService } from './signup.service.js';
   ],
   exports: [InvitationsService, InvitationExtensionService],
 })
-export class InvitationsModule {}
+export class InvitationsModule {
+  constructor(composers: MailComposers, invitation: InvitationMailComposer, reminder: InvitationReminderComposer) {
+    composers.register(invitation);
+    composers.register(reminder);
+  }
+}

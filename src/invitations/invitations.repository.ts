@@ -35,7 +35,7 @@ export function refsJson(refs: InvitationRef[]): string {
 
 /** States in which an invitation's mail may still go out and its link may still be used. */
 export const OPEN_STATES: InvitationState[] = ['queued', 'sending', 'sent', 'failed'];
-const OPEN = `('queued', 'sending', 'sent', 'failed')`;
+const OPEN = `(${OPEN_STATES.map((s) => `'${s}'`).join(', ')})`;
 
 /**
  * A user with what the invitation rules need: roles by name, and whether an invitation was accepted.

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Message } from '../common/i18n/message.js';
 import { orNotFound } from '../common/decorators.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { LinksService } from '../links/links.service.js';
 import { MailOutbox } from '../mail/mail-outbox.js';
@@ -14,11 +14,6 @@ import { INVITATION_MESSAGES, noRolesWarning, type InvitationRefusal } from './i
 import { statusView, type InvitationStatus } from './invitation-state.js';
 import { InvitationViewsRepository } from './invitation-views.repository.js';
 import { InvitationsRepository, type InviteeRow } from './invitations.repository.js';
-
-export interface Actor {
-  id: number;
-  login: string;
-}
 
 export interface InvitationConfirmation {
   user: { id: number; login: string; name: string; email: string | null; userType: string };
@@ -167,23 +162,22 @@ export class InvitationsService {
     this.outbox.kick();
   }
 
-  /** Kills every open invitation and link of a user who is being deactivated, in the caller's transaction (which audits the deactivation). */
-  async revokeOnDeactivation(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
-    return this.revokeOpen(em, tenantId, userId);
-  }
-
   /** Kills the user's open invitation. False when there was none. */
   async revoke(tenantId: TenantId, actor: Actor, userId: number, ip: string): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await this.users.lock(em, tenantId, userId))) throw new NotFoundException();
-      if ((await this.revokeOpen(em, tenantId, userId)) === 0) return false;
+      if ((await this.revokeOnDeactivation(em, tenantId, userId)) === 0) return false;
       await this.audit.record({ tenantId, event: 'invitation_revoked', actor, target: { type: 'user', id: userId }, ip }, em);
       return true;
     });
   }
 
-  /** The user's open invitations end as revoked, their queued mails are dropped, and their links die; returns how many were open. */
-  private async revokeOpen(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
+  /**
+   * The user's open invitations end as revoked, their queued mails are dropped, and their links die;
+   * returns how many were open. In the caller's transaction: Revoke invitation, and deactivation
+   * (which audits itself).
+   */
+  async revokeOnDeactivation(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
     const revoked = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
     await this.outbox.cancel(em, INVITATION_KIND, revoked);
     await this.links.revoke(em, tenantId, INVITATION_LINK, [userId]);

@@ -9,16 +9,17 @@ import type { Tenant } from '../tenancy/tenant.entity.js';
 import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
 import { SignupDto } from './dto/invitation-forms.dto.js';
 import { SIGNUP_PATH } from './invitation-mail.composer.js';
-import { SignupService, type DeadLink, type FieldErrors } from './signup.service.js';
+import { SignupService, type FieldErrors } from './signup.service.js';
 import { privatePage } from '../common/private-page.js';
+import { deadLinkStatus, type DeadLinkStatus } from '../links/link-state.js';
 
 /** What each dead link says: what happened, and what to do (catalogue keys). */
-const DEAD_LINKS: Record<DeadLink, { status: number; title: string; text: string }> = {
-  expired: { status: 410, title: 'signup.dead.expired.title', text: 'signup.dead.expired.text' },
-  used: { status: 410, title: 'signup.dead.used.title', text: 'signup.dead.used.text' },
-  revoked: { status: 410, title: 'signup.dead.revoked.title', text: 'signup.dead.revoked.text' },
-  replaced: { status: 410, title: 'signup.dead.replaced.title', text: 'signup.dead.replaced.text' },
-  unknown: { status: 404, title: 'signup.dead.unknown.title', text: 'signup.dead.unknown.text' },
+const DEAD_LINKS: Record<DeadLinkStatus, { title: string; text: string }> = {
+  expired: { title: 'signup.dead.expired.title', text: 'signup.dead.expired.text' },
+  used: { title: 'signup.dead.used.title', text: 'signup.dead.used.text' },
+  revoked: { title: 'signup.dead.revoked.title', text: 'signup.dead.revoked.text' },
+  replaced: { title: 'signup.dead.replaced.title', text: 'signup.dead.replaced.text' },
+  unknown: { title: 'signup.dead.unknown.title', text: 'signup.dead.unknown.text' },
 };
 
 /** The Create Account page behind the link of the invitation mail. Open to anyone: the token is the credential. */
@@ -69,9 +70,9 @@ function loggedIn(res: Response, me: SessionUser, token: string, status: number)
   res.status(status).render('invitations/logged-in', { layout: 'layouts/public', title: 'signup.title', login: me.login, next: `${SIGNUP_PATH}/${token}` });
 }
 
-function dead(res: Response, token: string, kind: DeadLink): void {
+function dead(res: Response, token: string, kind: DeadLinkStatus): void {
   const page = DEAD_LINKS[kind];
-  res.status(page.status).render('invitations/link-dead', {
+  res.status(deadLinkStatus(kind)).render('invitations/link-dead', {
     layout: 'layouts/public',
     title: page.title,
     token: encodeURIComponent(token),

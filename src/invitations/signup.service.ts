@@ -5,6 +5,7 @@ import { hashPassword } from '../users/password-hasher.js';
 import { newPasswordErrors, type NewPasswordErrors } from '../users/password-policy.js';
 import { Clock } from '../common/clock.js';
 import { GroupsService } from '../groups/groups.service.js';
+import type { DeadLinkStatus } from '../links/link-state.js';
 import { LinksService } from '../links/links.service.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { isInvitationType } from '../users/user-type.js';
@@ -14,16 +15,15 @@ import { InvitationViewsRepository } from './invitation-views.repository.js';
 import { InvitationsRepository } from './invitations.repository.js';
 
 /** Why a link shows no form. */
-export type DeadLink = 'expired' | 'used' | 'revoked' | 'replaced' | 'unknown';
 
-export type LinkState = { kind: 'valid'; userId: number; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadLink };
+export type LinkState = { kind: 'valid'; userId: number; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadLinkStatus };
 
 export type FieldErrors = NewPasswordErrors;
 
 export type AcceptResult =
   | { kind: 'accepted'; login: string }
   | { kind: 'invalid'; login: string; name: string; language: string | null; expiresAt: Date; errors: FieldErrors }
-  | { kind: DeadLink };
+  | { kind: DeadLinkStatus };
 
 const REQUESTS_PER_HOUR = 3;
 
@@ -106,10 +106,10 @@ export class SignupService {
     if (link.status === 'unknown') return;
     const user = await this.users.contact(tenantId, link.subjectId);
     if (!user || !isInvitationType(user.user_type)) return;
-    const invitationId = await this.views.latestId(tenantId, link.subjectId);
     await this.em.transactional(async (em) => {
       if (!(await this.users.lock(em, tenantId, link.subjectId))) return;
       if ((await this.audit.countSince(em, tenantId, 'invitation_requested_again', { type: 'user', id: link.subjectId }, 3600)) >= REQUESTS_PER_HOUR) return;
+      const invitationId = await this.views.latestId(tenantId, link.subjectId);
       await this.users.markInvitationRequested(em, tenantId, link.subjectId);
       await this.audit.record(
         { tenantId, event: 'invitation_requested_again', target: { type: 'user', id: link.subjectId }, ip, details: { invitationId, login: user.login } },

@@ -11,3 +11,11 @@ export function linkStatus(row: { state: StoredLinkState; expires_at: Date } | u
   if (row.state !== 'valid') return row.state;
   return row.expires_at.getTime() <= now.getTime() ? 'expired' : 'valid';
 }
+
+/** A link that cannot be used, as its page tells it. */
+export type DeadLinkStatus = Exclude<LinkStatus, 'valid'>;
+
+/** The HTTP status of a dead link's page: 404 for one never issued, 410 (Gone) for one that was and ended. */
+export function deadLinkStatus(status: DeadLinkStatus): 404 | 410 {
+  return status === 'unknown' ? 404 : 410;
+}

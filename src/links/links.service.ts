@@ -35,14 +35,12 @@ export class LinksService {
     links: { tenantId: TenantId; subjectId: number }[],
     expiresAt: Date,
   ): Promise<{ id: number; token: string }[]> {
-    const made = links.map((l) => ({ ...l, token: newLinkToken() }));
-    const ids = await this.repo.insertMany(
-      em,
-      purpose,
-      made.map((m) => ({ tenantId: m.tenantId, subjectId: m.subjectId, tokenHash: hashLinkToken(m.token) })),
-      expiresAt,
-    );
-    return made.map((m) => ({ id: ids.get(hashLinkToken(m.token))!, token: m.token }));
+    const made = links.map((l) => {
+      const token = newLinkToken();
+      return { tenantId: l.tenantId, subjectId: l.subjectId, token, tokenHash: hashLinkToken(token) };
+    });
+    const ids = await this.repo.insertMany(em, purpose, made, expiresAt);
+    return made.map((m) => ({ id: ids.get(m.tokenHash)!, token: m.token }));
   }
 
   /** Withdraws links that were never handed out (their messages were not sent after all). */

@@ -13,8 +13,6 @@ export const MAX_ATTEMPTS = 20;
 const BATCH = 20;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
-type Accepted = { job: OutboxJob; mail: ComposedMail; composer: MailComposer };
-
 /**
  * Delivers the outbox: polls every MAIL_POLL_MS (and right after an enqueue commits), claims due
  * rows, has their composers build the batch, sends four at a time, and records each mail SMTP
@@ -110,40 +108,26 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
     return out;
   }
 
-  /** Sends one mail and, when SMTP accepted it, records that; true when it went out. */
-  private async deliver(job: OutboxJob, composed: Composed<unknown> | Error): Promise<boolean> {
+  /** Sends one mail and, when SMTP accepted it, records that. */
+  private async deliver(job: OutboxJob, composed: Composed<unknown> | Error): Promise<void> {
     const composer = this.composers.get(job.kind);
-    if (composed instanceof Error) {
-      await this.fail(job, composer, composed.message, composed instanceof Undeliverable || job.attempts >= MAX_ATTEMPTS);
-      return false;
-    }
-    if (!composed || !composer) {
-      await this.repo.markCancelled(this.em.fork(), job.id, job.attempts);
-      return false;
-    }
+    if (composed instanceof Error) return this.fail(job, composer, composed.message, composed instanceof Undeliverable || job.attempts >= MAX_ATTEMPTS);
+    if (!composed || !composer) return this.repo.markCancelled(this.em.fork(), job.id, job.attempts);
     try {
       await this.mail.send(composed);
     } catch (err) {
-      await this.fail(job, composer, smtpReason(err, this.config.smtpUrl), job.attempts >= MAX_ATTEMPTS);
-      return false;
+      return this.fail(job, composer, smtpReason(err, this.config.smtpUrl), job.attempts >= MAX_ATTEMPTS);
     }
-    await this.record([{ job, mail: composed, composer }]);
-    return true;
+    await this.record(job, composed, composer);
   }
 
-  private async record(group: Accepted[]): Promise<void> {
+  /** The mail went out: its row is sent and its composer records what follows, in one transaction. */
+  private async record(job: OutboxJob, mail: ComposedMail, composer: MailComposer): Promise<void> {
     const at = this.clock.now();
     await this.despiteOutage(() =>
       this.em.fork().transactional(async (tem) => {
-        const held = await this.repo.markSent(
-          tem,
-          group.map((a) => ({ id: a.job.id, attempts: a.job.attempts, recipient: a.mail.to })),
-          at,
-        );
-        for (const composer of new Set(group.map((a) => a.composer))) {
-          const items = group.filter((a) => a.composer === composer && held.has(a.job.id)).map(({ job, mail }) => ({ job, mail }));
-          if (items.length) await composer.sent(items, tem, at);
-        }
+        const held = await this.repo.markSent(tem, [{ id: job.id, attempts: job.attempts, recipient: mail.to }], at);
+        if (held.has(job.id)) await composer.sent([{ job, mail }], tem, at);
       }),
     );
   }

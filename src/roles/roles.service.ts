@@ -1,15 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { orNotFound } from '../common/decorators.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type Actor } from '../audit/audit.service.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { RolesRepository, type RoleRow } from './roles.repository.js';
-
-/** Who did it, for the audit log. */
-export interface Actor {
-  id: number;
-  login: string;
-}
 
 /** Creating and renaming roles; names are unique per instance regardless of case. */
 @Injectable()

@@ -92,10 +92,9 @@ export class SettingsController {
 function changes(before: InstanceSettings, change: SettingsChange): Record<string, unknown> {
   const details: Record<string, unknown> = {};
   if (before.requireTwoStepForAdmins !== change.requireTwoStepForAdmins) details.requireTwoStepForAdmins = change.requireTwoStepForAdmins;
-  if (change.displayName !== undefined && change.displayName !== before.displayName) details.displayName = change.displayName;
-  if (change.accentColour !== undefined && change.accentColour !== before.accentColour) details.accentColour = change.accentColour;
-  if (change.defaultLanguage !== undefined && change.defaultLanguage !== before.defaultLanguage) details.defaultLanguage = change.defaultLanguage;
-  if (change.timeZone !== undefined && change.timeZone !== before.timeZone) details.timeZone = change.timeZone;
+  for (const field of ['displayName', 'accentColour', 'defaultLanguage', 'timeZone'] as const) {
+    if (change[field] !== undefined && change[field] !== before[field]) details[field] = change[field];
+  }
   if (change.logo === null && before.logoHash) details.logo = null;
   if (change.logo && change.logo.hash !== before.logoHash) details.logo = { sha256: change.logo.hash, type: change.logo.type, bytes: change.logo.bytes.length };
   return details;

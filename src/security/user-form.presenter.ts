@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { FieldErrors } from '../common/validate-form.js';
-import { LANGUAGE_NAMES, LANGUAGES } from '../common/i18n/i18n.js';
+import { LANGUAGE_OPTIONS } from '../common/i18n/i18n.js';
 import { msg } from '../common/i18n/message.js';
 import { confirmationOf, InvitationsService, type InvitationSummary } from '../invitations/invitations.service.js';
+import { OPEN_STATES } from '../invitations/invitations.repository.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { RolesRepository } from '../roles/roles.repository.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
@@ -29,8 +30,6 @@ export interface FormState {
 }
 
 /** The Language select: the instance's default (empty), then each language in its own name. */
-export const LANGUAGE_OPTIONS = [{ value: '', label: 'userForm.instanceDefault' }, ...LANGUAGES.map((value) => ({ value, label: LANGUAGE_NAMES[value] }))];
-
 /** Builds the view model of the user form from Users, Roles, Groups and Invitations: values, role options, groups, invitation state, menus. */
 @Injectable()
 export class UserFormPresenter {
@@ -83,7 +82,7 @@ export class UserFormPresenter {
       invitation,
       // Run > Send password reset mail: for users who can log in and have an address.
       resetAllowed: !!user && canLogIn(user.user_type) && !!user.email,
-      inviteOpen: !!summary?.status && ['queued', 'sending', 'sent', 'failed'].includes(summary.status),
+      inviteOpen: !!summary?.status && (OPEN_STATES as readonly string[]).includes(summary.status),
       // A delivered link (still valid or expired) can be extended; one not yet delivered has no expiry.
       canExtend: summary?.status === 'sent' || summary?.status === 'expired',
       requested: !!summary?.requested,

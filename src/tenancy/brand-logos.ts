@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HASH_IN_URL, type LogoType } from './brand.js';
-import { TenantSettingsRepository } from './tenant-settings.repository.js';
+import { TenantSettingsRepository, type LogoUpload } from './tenant-settings.repository.js';
 import type { Tenant } from './tenant.entity.js';
-
-export interface StoredLogo {
-  bytes: Buffer;
-  type: LogoType;
-  hash: string;
-}
 
 /** At most 64 logos of at most 256 KB each: 16 MB. */
 const CACHED_LOGOS = 64;
@@ -19,11 +13,11 @@ const CACHED_LOGOS = 64;
  */
 @Injectable()
 export class BrandLogos {
-  private readonly logos = new Map<string, StoredLogo>();
+  private readonly logos = new Map<string, LogoUpload>();
 
   constructor(private readonly settings: TenantSettingsRepository) {}
 
-  async byPrefix(tenant: Tenant, hashPrefix: string): Promise<StoredLogo | undefined> {
+  async byPrefix(tenant: Tenant, hashPrefix: string): Promise<LogoUpload | undefined> {
     const key = `${tenant.id}:${hashPrefix}`;
     const hit = this.logos.get(key);
     if (hit && tenant.brand?.logoHash?.startsWith(hashPrefix)) return hit;

@@ -17,7 +17,7 @@ export interface InstanceSettings {
   timeZone: string;
 }
 
-/** A new logo, or null to remove it. */
+/** A logo: its bytes, type and hash (a new one to save, or one read back). */
 export interface LogoUpload {
   bytes: Buffer;
   type: LogoType;
@@ -90,7 +90,7 @@ export class TenantSettingsRepository {
   }
 
   /** The logo whose hash starts with `hashPrefix` (its URL's), if it is still the instance's logo. */
-  async logo(tenantId: TenantId, hashPrefix: string): Promise<{ bytes: Buffer; type: LogoType; hash: string } | undefined> {
+  async logo(tenantId: TenantId, hashPrefix: string): Promise<LogoUpload | undefined> {
     const row = await sqlOne<{ logo: Buffer; logo_type: LogoType; logo_hash: string }>(
       this.em,
       `select logo, logo_type, logo_hash from tenant_settings where tenant_id = ? and left(logo_hash, ${HASH_IN_URL}) = ? and logo is not null`,

@@ -72,7 +72,7 @@ function rowSelect(key: string): string {
  * database: with one instance of 1,000,000 users beside it, a small instance's search through the
  * index took 30-70 ms, through its own rows under 1 ms.
  */
-export const SCAN_INSTANCE_MAX = 20_000;
+const SCAN_INSTANCE_MAX = 20_000;
 
 /** About this many rows are sampled for the trigram shares, at most every 10 minutes per process. */
 const SAMPLE_ROWS = 5_000;

@@ -9,9 +9,11 @@ const SECURITY_USERS_LOCK = 727_002;
 export type UserStatus = 'active' | 'deactivated';
 
 /** Status of a user as the counts (user_count) know it. */
-export const ACTIVE: UserStatus = 'active';
+const ACTIVE: UserStatus = 'active';
 export const DEACTIVATED: UserStatus = 'deactivated';
 
+/** What the user form saves. */
+export type UserFields = { login: string; name: string; email: string | null; userType: string; language: string | null };
 export type NewUser = { login: string; name: string; email: string | null; userType: string; passwordHash?: string | null; language?: string | null };
 
 export interface UserRecord {
@@ -191,13 +193,7 @@ export class UsersRepository {
   }
 
   /** Undefined when the stored version is no longer `version` (someone else saved first). */
-  async update(
-    em: EntityManager,
-    tenantId: TenantId,
-    id: number,
-    version: number,
-    user: { login: string; name: string; email: string | null; userType: string; language: string | null },
-  ): Promise<number | undefined> {
+  async update(em: EntityManager, tenantId: TenantId, id: number, version: number, user: UserFields): Promise<number | undefined> {
     const row = await sqlOne<{ id: number }>(
       em,
       `update app_user set login = ?, name = ?, email = ?, user_type = ?, language = ?, version = version + 1, updated_at = now()

@@ -9,7 +9,7 @@ import type { TenantId } from '../tenancy/tenant-id.js';
 import type { UserFormDto } from './dto/user-form.dto.js';
 import { ACCEPTED_TYPES, canLogIn } from './user-type.js';
 import { UserListRepository } from './user-list.repository.js';
-import { UsersRepository, type UserContact, type UserRecord } from './users.repository.js';
+import { UsersRepository, type UserContact, type UserFields, type UserRecord } from './users.repository.js';
 
 export const STALE_FORM_MESSAGE =
   'Someone else saved this user after you opened the form. Your changes were not saved: reload the user to see theirs, then make yours again.';
@@ -43,19 +43,26 @@ export class UsersService {
    */
   async save(tenantId: TenantId, actor: SessionUser, before: UserRecord | undefined, form: UserFormDto, ip: string): Promise<SaveResult> {
     const { roleIds, errors } = await this.checkRoles(tenantId, form.roles);
-    const email = form.email || null;
-    if (await this.loginTaken(tenantId, form.login, before?.id)) errors.login = 'This login is already used by another user of this instance.';
+    // What is stored: no email is null; a form without Language (an older page) keeps the user's.
+    const fields: UserFields = {
+      login: form.login,
+      name: form.name,
+      email: form.email || null,
+      userType: form.userType,
+      language: form.language === undefined ? (before?.language ?? null) : form.language || null,
+    };
+    if (await this.users.loginTaken(tenantId, form.login, before?.id)) errors.login = 'This login is already used by another user of this instance.';
     if (Object.keys(errors).length) return { ok: false, errors };
 
     try {
       const savedId = await this.em.transactional(async (em) => {
-        const userId = before ? await this.update(em, tenantId, before, form, email) : await this.insert(em, tenantId, form, email);
+        const userId = before ? await this.update(em, tenantId, before, form.version, fields) : await this.users.insert(em, tenantId, fields);
         if (userId === undefined) return undefined;
         await this.roles.setRolesOf(em, tenantId, userId, roleIds);
         if (before && mayLoseSecurityUser(before, form.userType, roleIds) && (await this.users.countSecurityUsers(tenantId, em)) === 0) {
           throw new LastSecurityUserError();
         }
-        await this.auditChanges(em, tenantId, actor, userId, before, form, roleIds, ip);
+        await this.auditChanges(em, tenantId, actor, userId, before, form, fields.language, roleIds, ip);
         return userId;
       });
       if (savedId === undefined) return { ok: false, errors: { _form: STALE_FORM_MESSAGE } };
@@ -88,15 +95,16 @@ export class UsersService {
     });
   }
 
-  private async insert(em: EntityManager, tenantId: TenantId, form: UserFormDto, email: string | null): Promise<number> {
-    return this.users.insert(em, tenantId, { login: form.login, name: form.name, email, userType: form.userType, language: form.language || null });
-  }
-
   /** Refused (undefined) when the form was opened on an older version than the one stored. */
-  private async update(em: EntityManager, tenantId: TenantId, before: UserRecord, form: UserFormDto, email: string | null): Promise<number | undefined> {
-    if (form.version !== before.version) return undefined;
-    const language = form.language === undefined ? before.language : form.language || null;
-    return this.users.update(em, tenantId, before.id, before.version, { login: form.login, name: form.name, email, userType: form.userType, language });
+  private async update(
+    em: EntityManager,
+    tenantId: TenantId,
+    before: UserRecord,
+    version: number | undefined,
+    fields: UserFields,
+  ): Promise<number | undefined> {
+    if (version !== before.version) return undefined;
+    return this.users.update(em, tenantId, before.id, before.version, fields);
   }
 
   private async auditChanges(
@@ -106,6 +114,7 @@ export class UsersService {
     userId: number,
     before: UserRecord | undefined,
     form: UserFormDto,
+    language: string | null,
     roleIds: number[],
     ip: string,
   ): Promise<void> {
@@ -122,7 +131,6 @@ export class UsersService {
     }
     const [was, now] = [roleNames(before.role_ids), roleNames(roleIds)];
     if (was.join('\n') !== now.join('\n')) await this.audit.record({ ...base, event: 'user_roles_changed', details: { before: was, after: now } }, em);
-    const language = form.language === undefined ? before.language : form.language || null;
     if (before.login !== form.login || before.name !== form.name || (before.email ?? null) !== (form.email || null) || before.language !== language) {
       await this.audit.record({ ...base, event: 'user_updated', details: { login: form.login, ...(before.language !== language ? { language } : {}) } }, em);
     }
@@ -144,10 +152,6 @@ export class UsersService {
       seen.add(roleId);
     });
     return { roleIds: [...seen].filter((r) => known.has(r)), errors };
-  }
-
-  private async loginTaken(tenantId: TenantId, login: string, exceptId?: number): Promise<boolean> {
-    return this.users.loginTaken(tenantId, login, exceptId);
   }
 
   // ---- for the features that build on users (invitations, instances) ----

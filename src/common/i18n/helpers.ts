@@ -1,5 +1,5 @@
 import Handlebars, { type HelperOptions } from 'handlebars';
-import { DEFAULT_LANGUAGE, formatDateTime, isLanguage, isMessageKey, isMessageTemplate, keyOfEnglish, matchStoredText, translate } from './i18n.js';
+import { formatDateTime, isMessageKey, keyOfEnglish, matchStoredText, translate } from './i18n.js';
 import { Message } from './message.js';
 
 /** What a page or mail is rendered for: its reader's language and the instance's time zone. */
@@ -11,19 +11,12 @@ export interface Reader {
 const { SafeString } = Handlebars;
 
 type Root = Reader & { tenant?: { timeZone?: string } };
-/** The reader of each render (its root model), worked out once per render rather than per helper call. */
-const readers = new WeakMap<object, Required<Reader>>();
 
-function readerOf(options: HelperOptions): Required<Reader> {
+/** Whom a render is for (its root model); translate and formatDateTime fall back for what is missing. */
+function readerOf(options: HelperOptions): Reader {
   const root = (options.data as { root?: Root } | undefined)?.root;
-  if (!root) return { lang: DEFAULT_LANGUAGE, timeZone: 'UTC' };
-  let reader = readers.get(root);
-  if (!reader) readers.set(root, (reader = { lang: root.lang ?? DEFAULT_LANGUAGE, timeZone: root.timeZone ?? root.tenant?.timeZone ?? 'UTC' }));
-  return reader;
+  return { lang: root?.lang, timeZone: root?.timeZone ?? root?.tenant?.timeZone };
 }
-
-/** A text asked for without values, by key or by its English text, per language: found once. */
-const plainTexts = new Map<string, string>();
 
 /**
  * A text for the reader: `{{t "key" name=value}}`, or `{{t message}}` for a Message (or a key) made
@@ -33,20 +26,7 @@ const plainTexts = new Map<string, string>();
 export function textFor(lang: string | undefined, value: unknown, values: Record<string, unknown> = {}): string {
   if (value instanceof Message) return value.in(lang);
   if (typeof value !== 'string') return value === undefined || value === null ? '' : String(value);
-  let noValues = true;
-  for (const _ in values) noValues = false;
-  const id = `${isLanguage(lang) ? lang : DEFAULT_LANGUAGE}:${value}`;
-  if (noValues) {
-    const known = plainTexts.get(id);
-    if (known !== undefined) return known;
-  }
   const key = isMessageKey(value) ? value : keyOfEnglish(value);
-  // Only catalogue texts are kept (a bounded set); a person's own words are shown as they are.
-  if (key && noValues && !isMessageTemplate(key)) {
-    const text = translate(lang, key);
-    plainTexts.set(id, text);
-    return text;
-  }
   if (!key) {
     const stored = matchStoredText(value);
     return stored ? translate(lang, stored.key, { ...stored.values, ...values } as Record<string, string>) : value;
@@ -55,17 +35,16 @@ export function textFor(lang: string | undefined, value: unknown, values: Record
   return translate(lang, key, filled);
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
-const escapeHtml = (value: string) => value.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]!);
-
 /** A catalogue text holding its own markup (`<strong>`, `<em>`): each value is escaped, the catalogue's tags kept. */
-export function htmlTextFor(lang: string | undefined, key: string, values: Record<string, unknown> = {}): string {
-  const escaped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeHtml(v instanceof Message ? v.in(lang) : String(v ?? ''))]));
+function htmlTextFor(lang: string | undefined, key: string, values: Record<string, unknown> = {}): string {
+  const escaped = Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, Handlebars.escapeExpression(v instanceof Message ? v.in(lang) : String(v ?? ''))]),
+  );
   return translate(lang, key, escaped);
 }
 
 /** Without the catalogue's markup: for plain-text mails. */
-export function plainTextFor(lang: string | undefined, key: string, values: Record<string, unknown> = {}): string {
+function plainTextFor(lang: string | undefined, key: string, values: Record<string, unknown> = {}): string {
   return textFor(lang, key, values).replace(/<\/?(strong|em)>/g, '');
 }
 

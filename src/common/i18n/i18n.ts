@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntlMessageFormat } from 'intl-messageformat';
+import { own } from '../own.js';
 import { PROJECT_ROOT } from '../paths.js';
 
 /** The languages pages and mails are written in; the first is the fallback for a missing text. */
@@ -12,7 +13,10 @@ export const DEFAULT_LANGUAGE: Language = 'en';
 export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', de: 'Deutsch', bg: 'Български' };
 
 /** Beside the templates (views/), so whatever deploys the views deploys their texts. */
-export const LOCALES_DIR = join(PROJECT_ROOT, 'views', 'locales');
+const LOCALES_DIR = join(PROJECT_ROOT, 'views', 'locales');
+
+/** A Language menu (user form, My account): the instance's default (empty) and each language in its own name. */
+export const LANGUAGE_OPTIONS = [{ value: '', label: 'userForm.instanceDefault' }, ...LANGUAGES.map((value) => ({ value, label: LANGUAGE_NAMES[value] }))];
 
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
@@ -64,15 +68,6 @@ export function translate(lang: string | undefined, key: string, values: Message
 /** Whether the English catalogue has this key (a message given as a key rather than as text). */
 export function isMessageKey(key: string): boolean {
   return own(catalogue(DEFAULT_LANGUAGE), key) !== undefined;
-}
-
-/** Whether the English text of `key` has placeholders (then it needs values). */
-export function isMessageTemplate(key: string): boolean {
-  return own(catalogue(DEFAULT_LANGUAGE), key)?.includes('{') ?? false;
-}
-
-function own(messages: Record<string, string>, key: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : undefined;
 }
 
 let byEnglish: Map<string, string> | undefined;
@@ -149,7 +144,8 @@ export function fromAcceptLanguage(header: string | undefined): Language | undef
 const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE', bg: 'bg-BG' };
 
 /** The IANA time zones the runtime knows (read once: the list has about 400 names). */
-const TIME_ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+export const TIME_ZONE_NAMES: readonly string[] = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
+const TIME_ZONES = new Set(TIME_ZONE_NAMES);
 
 /** Whether the runtime knows this IANA time zone. */
 export function isTimeZone(value: unknown): value is string {

@@ -1,17 +1,6 @@
 import type { Request, Response } from 'express';
 import { DEFAULT_LANGUAGE, fromAcceptLanguage, isLanguage, type Language } from './i18n.js';
 
-/**
- * Whose language a page is in: a logged-in user's own (none: the instance's default); for anyone
- * else the browser's `Accept-Language`, then the instance's default. Pages behind a mail's link
- * (Create Account, Reset password) choose their user's language themselves (readerLanguage).
- */
-export function chooseLanguage(input: { loggedIn: boolean; userLanguage?: string | null; acceptLanguage?: string; instanceDefault?: string }): Language {
-  const instanceDefault = isLanguage(input.instanceDefault) ? input.instanceDefault : DEFAULT_LANGUAGE;
-  if (input.loggedIn) return isLanguage(input.userLanguage) ? input.userLanguage : instanceDefault;
-  return fromAcceptLanguage(input.acceptLanguage) ?? instanceDefault;
-}
-
 /** A known person's language (the invitee, the user resetting a password): theirs, else the instance's default. */
 export function readerLanguage(userLanguage: string | null | undefined, instanceDefault: string | undefined): Language {
   if (isLanguage(userLanguage)) return userLanguage;
@@ -29,7 +18,12 @@ export function setPageLanguage(res: Response, lang: Language): void {
   res.locals.lang = lang;
 }
 
-/** The language a request's pages are in, from what the request knows. */
+/**
+ * Whose language a page is in: a logged-in user's own (none: the instance's default); for anyone
+ * else the browser's `Accept-Language`, then the instance's default. Pages behind a mail's link
+ * (Create Account, Reset password) choose their user's language themselves (readerLanguage).
+ */
 export function requestLanguage(req: Request, user: { language?: string | null } | undefined, instanceDefault: string | undefined): Language {
-  return chooseLanguage({ loggedIn: !!user, userLanguage: user?.language, acceptLanguage: req.headers['accept-language'], instanceDefault });
+  if (user) return readerLanguage(user.language, instanceDefault);
+  return fromAcceptLanguage(req.headers['accept-language']) ?? readerLanguage(undefined, instanceDefault);
 }
