@@ -8,7 +8,21 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { csrfOf, hostHeaders, insertInstances, load, login, median, procCpuMs, request, startApp, startProcess, startSmtpSink, stopChild } from './lib.mjs';
+import {
+  csrfOf,
+  fillUserCount,
+  hostHeaders,
+  insertInstances,
+  load,
+  login,
+  median,
+  procCpuMs,
+  request,
+  startApp,
+  startProcess,
+  startSmtpSink,
+  stopChild,
+} from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OTHER = process.argv[2] && resolve(process.argv[2]);
@@ -74,10 +88,7 @@ async function generate(url, { big, smalls }) {
       and r.name = case when u.login = 'admin' then 'Administrator' else (array['Salesperson', 'Manager', 'Worker'])[1 + u.id % 3] end`);
     await client.query(`insert into group_member (tenant_id, user_id, group_id)
       select u.tenant_id, u.id, g.id from app_user u join user_group g on g.tenant_id = u.tenant_id`);
-    const { rows } = await client.query(`select to_regclass('user_count') is not null as counted`);
-    if (rows[0].counted)
-      await client.query(`insert into user_count (tenant_id, status, users) select tenant_id, 'active', count(*) from app_user group by tenant_id
-        on conflict (tenant_id, status) do update set users = excluded.users`);
+    await fillUserCount(client);
     await client.query('commit');
     await client.query('vacuum analyze');
   } finally {

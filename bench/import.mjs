@@ -6,7 +6,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { csrfOf, hostHeaders, login, procStatus, request, startApp, startSmtpSink, stopChild } from './lib.mjs';
+import { csrfOf, fillUserCount, hostHeaders, insertInstances, login, procStatus, request, startApp, startSmtpSink, stopChild } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fromDist = (path) => import(pathToFileURL(join(ROOT, 'dist/src', path)).href);
@@ -42,24 +42,11 @@ const rssOf = (pid, field) => procStatus(pid, field) / 1024 / 1024;
 async function seed(url) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await client.query(`insert into tenant (name, display_name) values ('big', 'Big Corp')`);
-  await client.query(`insert into role (tenant_id, name, permissions) select t.id, r.name, r.permissions from tenant t
-    cross join (values ('Administrator', '{security}'::text[]), ('Salesperson', '{}'), ('Manager', '{}'), ('Worker', '{}')) r(name, permissions)`);
-  await client.query(`insert into user_group (tenant_id, name) select id, 'Everybody' from tenant`);
-  await client.query(
-    `insert into app_user (tenant_id, login, name, email, user_type, password_hash) select id, 'admin', 'Administrator', 'admin@big.example', 'Internal', $1 from tenant`,
-    [await hashPassword(PASSWORD)],
-  );
+  await insertInstances(client, { named: [['big', 'Big Corp']], smalls: 0, adminHash: await hashPassword(PASSWORD) });
   await client.query(
     `insert into user_role (tenant_id, user_id, role_id) select u.tenant_id, u.id, r.id from app_user u join role r on r.tenant_id = u.tenant_id and r.name = 'Administrator'`,
   );
-  await client
-    .query(
-      `do $$ begin if to_regclass('user_count') is not null then
-       insert into user_count (tenant_id, status, users) select tenant_id, 'active', count(*) from app_user group by tenant_id on conflict do nothing;
-     end if; end $$`,
-    )
-    .catch(() => undefined);
+  await fillUserCount(client);
   await client.end();
 }
 

@@ -246,3 +246,11 @@ export async function insertInstances(client, { named = [], smalls, adminHash })
     [adminHash],
   );
 }
+
+/** `user_count` as UsersRepository.create would have kept it (every user active), where the schema has it. */
+export async function fillUserCount(client) {
+  const { rows } = await client.query(`select to_regclass('user_count') is not null as counted`);
+  if (!rows[0].counted) return;
+  await client.query(`insert into user_count (tenant_id, status, users) select tenant_id, 'active', count(*) from app_user group by tenant_id
+    on conflict (tenant_id, status) do update set users = excluded.users`);
+}

@@ -21,6 +21,7 @@ import {
   startSmtpSink,
   hostHeaders,
   BASE_HOST,
+  fillUserCount,
   insertInstances,
   stopChild,
 } from './lib.mjs';
@@ -199,8 +200,7 @@ async function generate(url, { sizes, smalls }) {
       and r.name = case when u.login = 'admin' then 'Administrator' else (array['Salesperson', 'Manager', 'Worker'])[1 + u.id % 3] end`);
     await client.query(`insert into group_member (tenant_id, user_id, group_id)
       select u.tenant_id, u.id, g.id from app_user u join user_group g on g.tenant_id = u.tenant_id`);
-    await client.query(`insert into user_count (tenant_id, status, users) select tenant_id, 'active', count(*) from app_user group by tenant_id
-      on conflict (tenant_id, status) do update set users = excluded.users`);
+    await fillUserCount(client);
     for (const { indexdef } of indexes) await client.query(indexdef);
     await client.query('commit');
     // What autovacuum does shortly after a bulk load: statistics, and the visibility map that lets

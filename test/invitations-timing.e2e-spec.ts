@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, submitForm, type Agent } from './support/http.js';
-import { createAccountLink, TestSmtp } from './support/smtp.js';
+import { TestSmtp } from './support/smtp.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
+import { sendInvitation } from './support/invitations.js';
 import type { TestApp } from './support/test-app.js';
 
 const INVITE = 'Invitation Internal (No login)';
@@ -21,13 +22,7 @@ describe('invitation timing: extend', () => {
   });
   afterAll(() => world?.close());
 
-  async function invite(user: TestUser): Promise<URL> {
-    const res = await submitForm(admin, `/security/users/${user.id}/invitations/new`, `/security/users/${user.id}/invitations`, {});
-    expect(res.headers.location).toBe(`/security/users/${user.id}?notice=invitation-queued`);
-    await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(1);
-    await expect.poll(async () => (await t.db.query('select status from invitation where user_id = $1', [user.id])).rows[0].status).toBe('sent');
-    return createAccountLink(smtp.to(user.email!)[0]);
-  }
+  const invite = (user: TestUser) => sendInvitation({ t, smtp, admin }, user);
   const expiry = async (userId: number) =>
     new Date((await t.db.query('select expires_at from invitation where user_id = $1 order by id desc limit 1', [userId])).rows[0].expires_at).getTime();
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../src/common/i18n/i18n.js';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
-import { agentFor, csrfOf, login, submitForm, type Agent } from './support/http.js';
+import { agentFor, login, submitForm, uploadUsersCsv, type Agent } from './support/http.js';
 import { openInvitationFor } from './support/invitations.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -98,22 +98,15 @@ describe('every page in German and Bulgarian, without an English catalogue text'
     for (const id of [workerUser.id, roleless.id]) await t.db.query('update app_user set language = null where id = $1', [id]);
     roleId = acme.roles.Worker;
     // An import waiting for its go-ahead (preview).
-    const csrf = csrfOf((await admin.get('/security/users/import')).text);
-    const up = await admin
-      .post(`/security/users/import?_csrf=${encodeURIComponent(csrf)}`)
-      .attach('file', Buffer.from('login,name,email,user_type,roles,language\nnew1,New One,new1@example.com,Internal,Worker,de\n'), 'users.csv');
+    const up = await uploadUsersCsv(admin, 'login,name,email,user_type,roles,language\nnew1,New One,new1@example.com,Internal,Worker,de\n');
     expect(up.status).toBe(303);
     importPath = up.headers.location;
     // And one with bad rows: their reasons are stored in English and shown in the reader's language.
-    const bad = await admin
-      .post(`/security/users/import?_csrf=${encodeURIComponent(csrf)}`)
-      .attach(
-        'file',
-        Buffer.from(
-          'login,name,email,user_type,roles,language\nadmin,Admin,,Internal,,\nx1,X,not-an-email,Internal,,\nx2,X,,Boss,,\nx3,X,,Internal,Nope,\nx4,X,,Internal,,fr\nx5,X,,Internal\nx6,X,,Internal,,\nx6,X,,Internal,,\n',
-        ),
-        'bad.csv',
-      );
+    const bad = await uploadUsersCsv(
+      admin,
+      'login,name,email,user_type,roles,language\nadmin,Admin,,Internal,,\nx1,X,not-an-email,Internal,,\nx2,X,,Boss,,\nx3,X,,Internal,Nope,\nx4,X,,Internal,,fr\nx5,X,,Internal\nx6,X,,Internal,,\nx6,X,,Internal,,\n',
+      'bad.csv',
+    );
     expect(bad.status).toBe(303);
     badImportPath = bad.headers.location;
     // The audit log has a few events in it (logins, the import's user not yet).
@@ -186,8 +179,7 @@ describe('every page in German and Bulgarian, without an English catalogue text'
     add('import preview with bad rows', (lang) => asAdmin(badImportPath)(lang));
     add('import, file refused', async (lang) => {
       await asAdmin('/')(lang);
-      const token = csrfOf((await admin.get('/security/users/import')).text);
-      return admin.post(`/security/users/import?_csrf=${encodeURIComponent(token)}`).attach('file', Buffer.from('name,login\nx,y\n'), 'wrong.csv');
+      return uploadUsersCsv(admin, 'name,login\nx,y\n', 'wrong.csv');
     });
     add('roles', asAdmin('/security/roles'));
     add('role', asAdmin(`/security/roles/${roleId}`));

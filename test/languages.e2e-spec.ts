@@ -3,19 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory, type TestTenant } from './support/factories.js';
 import { agentFor, login, submitForm, type Agent } from './support/http.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
-import type { TestSmtp } from './support/smtp.js';
+import { mailLink, type TestSmtp } from './support/smtp.js';
 import type { TestApp } from './support/test-app.js';
 import { InvitationRemindersService } from '../src/invitations/invitation-reminders.service.js';
 
 const INVITE = 'Invitation Internal (No login)';
-
-/** The link of a mail's button (its text is in the mail's language). */
-function mailLink(mail: ParsedMail, path: RegExp): URL {
-  const html = typeof mail.html === 'string' ? mail.html : '';
-  const href = [...html.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '=')).find((h) => path.test(h));
-  if (!href) throw new Error('no link in mail');
-  return new URL(href);
-}
 
 const htmlLang = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
 
@@ -33,8 +25,8 @@ describe('languages: pages and mails in English, German and Bulgarian', () => {
   afterAll(() => world?.close());
 
   const mailTo = async (address: string): Promise<ParsedMail> => {
-    await expect.poll(() => smtp.messages.some((m) => JSON.stringify(m.to).includes(address)), { timeout: 15_000 }).toBe(true);
-    return smtp.messages.find((m) => JSON.stringify(m.to).includes(address))!;
+    await expect.poll(() => smtp.to(address).length > 0, { timeout: 15_000 }).toBe(true);
+    return smtp.to(address)[0];
   };
 
   /** An invitee of this language, invited through the real form; returns the mail. */
@@ -79,8 +71,8 @@ describe('languages: pages and mails in English, German and Bulgarian', () => {
     const accepted = await submitForm(visitor, link.pathname, link.pathname, { password: 'a fine long passphrase', confirmPassword: 'a fine long passphrase' });
     expect(accepted.status).toBe(303);
     await submitForm(agentFor(t, acme.host), '/password/forgot', '/password/forgot', { login: user.login });
-    await expect.poll(() => smtp.messages.filter((m) => JSON.stringify(m.to).includes(`${user.login}@`)).length, { timeout: 15_000 }).toBe(2);
-    const reset = smtp.messages.filter((m) => JSON.stringify(m.to).includes(`${user.login}@`))[1];
+    await expect.poll(() => smtp.to(`${user.login}@`).length, { timeout: 15_000 }).toBe(2);
+    const reset = smtp.to(`${user.login}@`)[1];
     expect(reset.subject).toBe(`Нулиране на паролата Ви за ${acme.name}.localhost`);
     expect(htmlLang(String(reset.html))).toBe('bg');
     const resetPage = await agentFor(t, acme.host).get(mailLink(reset, /\/password\/reset\//).pathname);

@@ -8,6 +8,7 @@ import { OutboxRepository } from '../src/mail/outbox.repository.js';
 import { userFactory, type TestTenant } from './support/factories.js';
 import { agentFor, submitForm, type Agent } from './support/http.js';
 import { createAccountLink, TestSmtp } from './support/smtp.js';
+import { sendInvitation } from './support/invitations.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
 import type { TestApp } from './support/test-app.js';
 
@@ -78,10 +79,7 @@ describe('mail outbox and Create Account links', () => {
 
   it('keeps no raw token anywhere: outbox, links and invitations hold hashes only', async () => {
     const user = await userFactory(t.db, acme, { userType: INVITE, roles: ['Worker'], password: null });
-    const before = smtp.messages.length;
-    await submitForm(admin, `/security/users/${user.id}/invitations/new`, `/security/users/${user.id}/invitations`, {});
-    const [mail] = (await smtp.waitFor(before + 1)).slice(before);
-    const token = createAccountLink(mail).pathname.split('/').pop()!;
+    const token = (await sendInvitation(world, user)).pathname.split('/').pop()!;
     const leaks = await t.db.query(
       `select 1 from mail_outbox o where row_to_json(o.*)::text like $1
        union all select 1 from one_time_link l where row_to_json(l.*)::text like $1

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { ormConfig } from '../src/database/orm-config.js';
-import { ensureDatabase, migrate, withDatabase } from '../src/database/database.js';
+import { migrate } from '../src/database/database.js';
 import { hashLinkToken, newLinkToken } from '../src/links/link-token.js';
+import { emptyDatabase } from './support/test-app.js';
 
 /** Data written under the first schema (invitations were the mail queue) carries over to the outbox and one-time links. */
 describe('migration to the mail outbox and one-time links', () => {
@@ -15,8 +14,7 @@ describe('migration to the mail outbox and one-time links', () => {
   });
 
   it('moves due jobs with their attempts and lease, and keeps every stored link meaning what it meant', async () => {
-    const url = withDatabase(inject('clusterUrl'), `t_${randomBytes(6).toString('hex')}`);
-    await ensureDatabase(inject('clusterUrl'), new URL(url).pathname.slice(1));
+    const url = await emptyDatabase();
     const orm = await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 1 } }));
     await orm.getMigrator().up({ to: 'Migration20261124000000' });
     await orm.close(true);

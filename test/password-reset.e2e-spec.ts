@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORGOT_ANSWER } from '../src/auth/password-reset.service.js';
 import { userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, csrfOf, login, submitForm, type Agent } from './support/http.js';
-import { TestSmtp } from './support/smtp.js';
+import { mailLink, TestSmtp } from './support/smtp.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
 import type { TestApp } from './support/test-app.js';
 
@@ -30,11 +30,7 @@ describe('password reset', () => {
     await new Promise((r) => setTimeout(r, 400)); // nothing more arrives
     return smtp.to(address);
   };
-  const resetLink = (mail: ParsedMail): string => {
-    const match = String(mail.html).match(/<a href="([^"]+)"[^>]*>Reset password<\/a>/);
-    if (!match) throw new Error('no Reset password link in mail');
-    return new URL(match[1].replace(/&#x3D;/g, '=')).pathname;
-  };
+  const resetLink = (mail: ParsedMail): string => mailLink(mail, 'Reset password').pathname;
 
   it('the login page links to Forgot password?, a form with Login or email and Send reset link', async () => {
     const loginPage = await agentFor(t, acme.host).get('/login');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unique, type TestTenant } from './support/factories.js';
-import { csrfOf, type Agent } from './support/http.js';
+import { csrfOf, uploadUsersCsv, type Agent } from './support/http.js';
 import { TestSmtp } from './support/smtp.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
 import type { TestApp } from './support/test-app.js';
@@ -22,14 +22,9 @@ describe('Import users', () => {
   });
   afterAll(() => world?.close());
 
-  async function upload(content: string | Buffer, name = 'users.csv') {
-    const csrf = csrfOf((await admin.get('/security/users/import')).text);
-    return admin.post(`/security/users/import?_csrf=${encodeURIComponent(csrf)}`).attach('file', Buffer.from(content), name);
-  }
-
   /** Uploads, expects the preview, and returns its path. */
   async function preview(content: string): Promise<string> {
-    const res = await upload(content);
+    const res = await uploadUsersCsv(admin, content);
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(/^\/security\/users\/import\/\d+$/);
     return res.headers.location;
@@ -180,18 +175,18 @@ describe('Import users', () => {
   it('refuses what is not a CSV file of the contract with a 4xx and a message, and keeps nothing', async () => {
     const jobs = async () => Number((await t.db.query('select count(*) from import_job where tenant_id = $1', [acme.id])).rows[0].count);
     const before = await jobs();
-    const wrongHeader = await upload('user,fullname\nann,Ann\n');
+    const wrongHeader = await uploadUsersCsv(admin, 'user,fullname\nann,Ann\n');
     expect(wrongHeader.status).toBe(400);
     expect(wrongHeader.text).toContain('The first line must be the header');
-    const binary = await upload(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0xff, 0xfe, 0x81]), 'users.xlsx');
+    const binary = await uploadUsersCsv(admin, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0xff, 0xfe, 0x81]), 'users.xlsx');
     expect(binary.status).toBe(400);
     expect(binary.text).toContain('The file is not UTF-8 text');
-    const nul = await upload(`${HEADER}\nann,A\u0000nn,,Internal,,\n`);
+    const nul = await uploadUsersCsv(admin, `${HEADER}\nann,A\u0000nn,,Internal,,\n`);
     expect(nul.status).toBe(400);
     expect(nul.text).toContain('NUL');
-    const empty = await upload('');
+    const empty = await uploadUsersCsv(admin, '');
     expect(empty.status).toBe(400);
-    const huge = await upload(Buffer.alloc(50 * 1024 * 1024, 'a'));
+    const huge = await uploadUsersCsv(admin, Buffer.alloc(50 * 1024 * 1024, 'a'));
     expect(huge.status).toBe(413);
     expect(huge.text).toContain('The file is larger than 40 MB');
     const noFile = await admin

@@ -1,7 +1,7 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory } from '../support/factories.js';
-import { logIn, openInvitation, screenshot, seriousViolations, startWorld, type BrowserWorld } from './support.js';
+import { logIn, newPage, openInvitation, screenshot, seriousViolations, startWorld, type BrowserWorld } from './support.js';
 
 /**
  * The login and Create Account pages in each language, as a browser of that language opens them
@@ -27,12 +27,6 @@ describe('languages in the browser', () => {
   });
   afterAll(() => world?.close());
 
-  async function pageIn(locale: string, viewport: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await world.browser.newContext({ viewport, locale, bypassCSP: true, baseURL: world.origin });
-    context.setDefaultTimeout(20_000);
-    return { context, page: await context.newPage() };
-  }
-
   /** Nothing sticks out sideways: no horizontal scrolling, no text wider than its box. */
   async function overflowing(page: Page): Promise<string[]> {
     return page.evaluate(() => {
@@ -51,7 +45,7 @@ describe('languages in the browser', () => {
   for (const l of LANGUAGES) {
     it(`${l.lang}: login page, by the browser's language`, async () => {
       for (const viewport of VIEWPORTS) {
-        const { context, page } = await pageIn(l.locale, viewport);
+        const { context, page } = await newPage(world, { locale: l.locale, viewport, bypassCSP: true });
         await page.goto('/login');
         expect(await page.getAttribute('html', 'lang')).toBe(l.lang);
         await page.getByRole('heading', { name: l.login, exact: true }).waitFor();
@@ -74,7 +68,7 @@ describe('languages in the browser', () => {
       await world.t.db.query('update app_user set language = $2 where id = $1', [user.id, l.lang]);
       const path = await openInvitation(world, user.id);
       for (const viewport of VIEWPORTS) {
-        const { context, page } = await pageIn('fr-FR', viewport);
+        const { context, page } = await newPage(world, { locale: 'fr-FR', viewport, bypassCSP: true });
         await page.goto(path);
         expect(await page.getAttribute('html', 'lang')).toBe(l.lang);
         await page.getByRole('heading', { name: l.create, exact: true }).waitFor();
@@ -92,7 +86,7 @@ describe('languages in the browser', () => {
     it(`${l.lang}: an administrator's users list, user form and settings, in their own language`, async () => {
       const setLanguage = (lang: string | null) =>
         world.t.db.query(`update app_user set language = $2 where tenant_id = $1 and login = 'admin'`, [world.tenant.id, lang]);
-      const { context, page } = await pageIn('en-GB', { width: 1280, height: 800 });
+      const { context, page } = await newPage(world, { locale: 'en-GB', bypassCSP: true });
       await setLanguage(null);
       await logIn(page, world.tenant.admin.login, world.tenant.admin.password);
       await setLanguage(l.lang);

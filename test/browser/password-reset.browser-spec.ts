@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory } from '../support/factories.js';
-import { TestSmtp } from '../support/smtp.js';
+import { mailLink, TestSmtp } from '../support/smtp.js';
 import { logIn, newPage, screenshot, seriousViolations, startWorld, type BrowserWorld } from './support.js';
 
 /** Forgot password as a person does it: from the login page, through the mail, to the first login with the new password. */
@@ -33,8 +33,7 @@ describe('forgot password in a browser', () => {
       const end = Date.now() + 10_000;
       while (smtp.to(user.email!).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
       const [mail] = smtp.to(user.email!);
-      const href = String(mail.html).match(/<a href="([^"]+)"[^>]*>Reset password<\/a>/)![1];
-      const link = new URL(href.replace(/&#x3D;/g, '='));
+      const link = mailLink(mail, 'Reset password');
       await page.goto(link.pathname);
       await page.getByRole('heading', { name: 'Reset password', level: 1 }).waitFor();
       if (javaScriptEnabled) {

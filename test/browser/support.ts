@@ -61,15 +61,17 @@ export async function startWorld(instance: { name?: string; displayName?: string
 }
 
 /**
- * A fresh context (own cookies) at 1280x800, with or without JavaScript. `bypassCSP` lets
- * seriousViolations() inject axe-core as an inline script past the app's `script-src 'self'`.
+ * A fresh context (own cookies) at 1280x800 or `viewport`, in `locale` (its Accept-Language) if
+ * given, with or without JavaScript. `bypassCSP` lets seriousViolations() inject axe-core as an
+ * inline script past the app's `script-src 'self'`.
  */
 export async function newPage(
   world: BrowserWorld,
-  options: { javaScriptEnabled?: boolean; bypassCSP?: boolean } = {},
+  options: { javaScriptEnabled?: boolean; bypassCSP?: boolean; viewport?: { width: number; height: number }; locale?: string } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await world.browser.newContext({
-    viewport: { width: 1280, height: 800 },
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    ...(options.locale ? { locale: options.locale } : {}),
     javaScriptEnabled: options.javaScriptEnabled ?? true,
     bypassCSP: options.bypassCSP ?? false,
     baseURL: world.origin,

@@ -31,3 +31,9 @@ export async function login(t: TestApp, host: string, loginName: string, passwor
   const res = await submitForm(agent, '/login', '/login', { login: loginName, password });
   return { agent, res };
 }
+
+/** Uploads a file on Import users (the page's CSRF token in the query, as its form does); returns the response. */
+export async function uploadUsersCsv(agent: Agent, content: string | Buffer, name = 'users.csv') {
+  const csrf = csrfOf((await agent.get('/security/users/import')).text);
+  return agent.post(`/security/users/import?_csrf=${encodeURIComponent(csrf)}`).attach('file', Buffer.from(content), name);
+}

@@ -116,10 +116,20 @@ export class TestSmtp {
   }
 }
 
+/**
+ * A link of a mail's HTML part: a string `label` matches the text of an `<a>` exactly, a RegExp
+ * matches its href (after unescaping).
+ */
+export function mailLink(mail: ParsedMail, label: string | RegExp): URL {
+  const html = typeof mail.html === 'string' ? mail.html : '';
+  const href = [...html.matchAll(/<a href="([^"]+)"[^>]*>([^<]*)(<\/a>)?/g)]
+    .map(([, href, text, closed]) => ({ href: href.replace(/&amp;/g, '&').replace(/&#x3D;/g, '='), text: closed ? text : undefined }))
+    .find((a) => (typeof label === 'string' ? a.text === label : label.test(a.href)))?.href;
+  if (!href) throw new Error(`no ${String(label)} link in mail`);
+  return new URL(href);
+}
+
 /** The Create Account link of a mail (from the HTML part's anchor). */
 export function createAccountLink(mail: ParsedMail): URL {
-  const html = typeof mail.html === 'string' ? mail.html : '';
-  const match = html.match(/<a href="([^"]+)"[^>]*>Create Account<\/a>/);
-  if (!match) throw new Error('no Create Account link in mail');
-  return new URL(match[1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '='));
+  return mailLink(mail, 'Create Account');
 }

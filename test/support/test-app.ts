@@ -28,12 +28,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A fresh database in the shared test cluster, with the migrations applied. */
-export async function freshDatabase(): Promise<string> {
+/** A new, empty database in the shared test cluster (no migrations applied); returns its URL. */
+export async function emptyDatabase(): Promise<string> {
   const clusterUrl = inject('clusterUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
   await ensureDatabase(clusterUrl, name);
-  const url = withDatabase(clusterUrl, name);
+  return withDatabase(clusterUrl, name);
+}
+
+/** A fresh database in the shared test cluster, with the migrations applied. */
+export async function freshDatabase(): Promise<string> {
+  const url = await emptyDatabase();
   await migrate(url);
   return url;
 }
