@@ -88,4 +88,31 @@ describe('mail outbox and Create Account links', () => {
     );
     expect(leaks.rowCount).toBe(0);
   });
+  it('many mails at once: each delivered and recorded once, the lanes sharing their transactions', async () => {
+    // More than two batches, so the next batch is claimed and composed while one goes out.
+    const users = await Promise.all(Array.from({ length: 45 }, () => userFactory(t.db, acme, { userType: INVITE, roles: ['Worker'], password: null })));
+    const ids = users.map((u) => u.id);
+    const res = await submitForm(admin, '/', '/security/users/invitations/bulk', { ids: ids.map(String) });
+    expect(res.text).toContain('45 invitations queued');
+    await expect.poll(() => users.filter((u) => smtp.to(u.email!).length > 0).length, { timeout: 15_000 }).toBe(45);
+    const outbox = await t.db.query<{ state: string; attempts: number; transactions: number; mails: number }>(
+      `select o.state, o.attempts, count(distinct o.xmin::text)::int as transactions, count(*)::int as mails
+       from mail_outbox o join invitation i on i.id = o.ref_id and i.tenant_id = o.tenant_id
+       where o.kind = 'invitation' and i.user_id = any($1::int[]) group by o.state, o.attempts`,
+      [ids],
+    );
+    expect(outbox.rows).toHaveLength(1);
+    expect(outbox.rows[0]).toMatchObject({ state: 'sent', attempts: 1, mails: 45 });
+    // Rows written by one transaction share its xmin: fewer transactions than mails.
+    expect(outbox.rows[0].transactions).toBeLessThan(45);
+    const invitations = await t.db.query('select status, count(*)::int as n from invitation where user_id = any($1::int[]) group by status', [ids]);
+    expect(invitations.rows).toEqual([{ status: 'sent', n: 45 }]);
+    const audited = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from audit_event where event = 'invitation_delivered' and target_id = any($1::int[]) group by target_id`,
+      [ids],
+    );
+    expect(audited.rows).toHaveLength(45);
+    expect(audited.rows.every((r) => r.n === 1)).toBe(true);
+    expect(users.every((u) => smtp.to(u.email!).length === 1)).toBe(true);
+  });
 });

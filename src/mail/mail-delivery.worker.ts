@@ -9,15 +9,32 @@ import { SMTP_CONNECTIONS } from './mail-options.js';
 import { MailService, smtpReason } from './mail.service.js';
 import { OutboxRepository } from './outbox.repository.js';
 
+/** Claimed rows with their mails, and when the unsent ones go back. */
+interface Batch {
+  jobs: OutboxJob[];
+  composed: Map<number, Composed<unknown> | Error>;
+  giveBackAt: number;
+}
+
+interface Unrecorded {
+  job: OutboxJob;
+  mail: ComposedMail;
+  composer: MailComposer;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export const MAX_ATTEMPTS = 20;
 const BATCH = 20;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
 /**
  * Delivers the outbox: polls every MAIL_POLL_MS (and right after an enqueue commits), claims due
- * rows, has their composers build the batch, sends four at a time, and records each mail SMTP
- * accepted with its composer in one transaction before that lane sends the next. Failures are retried with exponential backoff (first retry
- * after five polls, at most every 15 minutes), up to MAX_ATTEMPTS; the reason stays on the row.
+ * rows, has their composers build the batch (the next one while the current one goes out), sends
+ * four at a time, and records each mail SMTP accepted with its composer (in one transaction with
+ * those of the other lanes) before that lane sends the next. Failures are retried with exponential
+ * backoff (first retry after five polls, at most every 15 minutes), up to MAX_ATTEMPTS; the reason
+ * stays on the row.
  *
  * At most once in normal operation: a claim is atomic and fenced by its attempt number. A crash
  * between SMTP accepting a mail and the commit leaves the row 'sending'; after the lease another
@@ -34,6 +51,10 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
       if (!this.database.report(err)) this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`);
     },
   );
+
+  /** Mails SMTP accepted whose outcome is not yet committed, and the transaction recording them. */
+  private readonly unrecorded: Unrecorded[] = [];
+  private recording?: Promise<void>;
 
   constructor(
     private readonly em: EntityManager,
@@ -68,14 +89,34 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /**
-   * Claims and delivers one batch, a few mails at a time. True when the batch was full: more are
-   * likely due, so the loop claims the next at once, not after MAIL_POLL_MS.
+   * Claims and delivers batches, a few mails at a time, while they come full: the next batch is
+   * claimed and composed while the current one goes out. Ends with nothing claimed and unsent.
    */
   private async runBatch(): Promise<boolean> {
+    let next: Promise<Batch> | undefined = this.prepare();
+    while (next) {
+      const batch: Batch = await next;
+      next = batch.jobs.length === BATCH && !this.loop.isStopped ? this.prepare() : undefined;
+      next?.catch(() => undefined);
+      try {
+        await this.send(batch);
+      } catch (err) {
+        const unsent = await next?.catch(() => undefined);
+        if (unsent?.jobs.length) await this.giveBack(unsent.jobs);
+        throw err;
+      }
+    }
+    return false;
+  }
+
+  private async prepare(): Promise<Batch> {
     const jobs = await this.repo.claimDue(this.em.fork(), BATCH, MAX_ATTEMPTS, this.config.mailLeaseSeconds);
     // Rows not reached within half the lease go back to the queue before another process may take them.
     const giveBackAt = Date.now() + (this.config.mailLeaseSeconds * 1000) / 2;
-    const composed = await this.composeAll(jobs);
+    return { jobs, composed: await this.composeAll(jobs), giveBackAt };
+  }
+
+  private async send({ jobs, composed, giveBackAt }: Batch): Promise<void> {
     const giveBack: OutboxJob[] = [];
     let next = 0;
     // A lane records a mail SMTP accepted before it sends the next: at most one per lane is ever
@@ -89,7 +130,6 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
     };
     await Promise.all(Array.from({ length: Math.min(SMTP_CONNECTIONS, jobs.length) }, lane));
     if (giveBack.length) await this.giveBack(giveBack);
-    return jobs.length === BATCH;
   }
 
   /** Each kind's composer builds its jobs in one go; a composer that fails fails its jobs (they are retried). */
@@ -121,15 +161,44 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
     await this.record(job, composed, composer);
   }
 
-  /** The mail went out: its row is sent and its composer records what follows, in one transaction. */
-  private async record(job: OutboxJob, mail: ComposedMail, composer: MailComposer): Promise<void> {
+  /**
+   * The mail went out: its row is sent and its composer records what follows, in one transaction.
+   * Mails the other lanes had accepted meanwhile share that transaction (group commit); each lane
+   * still waits for its own mail's commit before it sends the next.
+   */
+  private record(job: OutboxJob, mail: ComposedMail, composer: MailComposer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.unrecorded.push({ job, mail, composer, resolve, reject });
+      this.recording ??= this.recordAll().finally(() => (this.recording = undefined));
+    });
+  }
+
+  private async recordAll(): Promise<void> {
+    while (this.unrecorded.length) {
+      const group = this.unrecorded.splice(0);
+
+      try {
+        await this.despiteOutage(() => this.recordGroup(group));
+        for (const item of group) item.resolve();
+      } catch (err) {
+        for (const item of group) item.reject(err);
+      }
+    }
+  }
+
+  private recordGroup(group: Unrecorded[]): Promise<void> {
     const at = this.clock.now();
-    await this.despiteOutage(() =>
-      this.em.fork().transactional(async (tem) => {
-        const held = await this.repo.markSent(tem, [{ id: job.id, attempts: job.attempts, recipient: mail.to }], at);
-        if (held.has(job.id)) await composer.sent([{ job, mail }], tem, at);
-      }),
-    );
+    return this.em.fork().transactional(async (tem) => {
+      const held = await this.repo.markSent(
+        tem,
+        group.map(({ job, mail }) => ({ id: job.id, attempts: job.attempts, recipient: mail.to })),
+        at,
+      );
+      for (const composer of new Set(group.map((item) => item.composer))) {
+        const items = group.filter((item) => item.composer === composer && held.has(item.job.id));
+        if (items.length) await composer.sent(items, tem, at);
+      }
+    });
   }
 
   private async fail(job: OutboxJob, composer: MailComposer | undefined, reason: string, giveUp: boolean): Promise<void> {
