@@ -36,6 +36,8 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   const clock = app.get(Clock);
   const database = app.get(DatabaseStatus);
   app.disable('x-powered-by');
+  // Pages are never cached (no-store), so an ETag (a SHA-1 of every page) would buy nothing.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.set('view options', { layout: 'layouts/main' });
   app.setBaseViewsDir(VIEWS_DIR);
