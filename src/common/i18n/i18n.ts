@@ -39,10 +39,41 @@ export type MessageValues = Record<string, string | number | Date>;
 
 /**
  * Each message compiled once per language (a page of 50 users asks for a few hundred texts): the
- * text itself when it has no placeholder, else its formatter. Tags in a message are text (`ignoreTag`),
- * as the views that let a message carry `<strong>` escape the values themselves.
+ * text itself when it has no placeholder, its pieces when its placeholders are all plain `{name}`
+ * (joined without the formatter: the common case, on every row of a list), else its formatter.
+ * Tags in a message are text (`ignoreTag`), as the views that let a message carry `<strong>`
+ * escape the values themselves.
  */
-const compiled = new Map<string, string | IntlMessageFormat>();
+interface Compiled {
+  format: IntlMessageFormat;
+  /** Literal texts and placeholder names, when the message has nothing but plain placeholders. */
+  pieces?: (string | { name: string })[];
+}
+
+const compiled = new Map<string, string | Compiled>();
+
+function compile(source: string, language: Language): string | Compiled {
+  const format = new IntlMessageFormat(source, language, undefined, { ignoreTag: true });
+  if (!source.includes('{')) return String(format.format());
+  const ast = format.getAst();
+  // TYPE.literal is 0 and TYPE.argument 1 in the ICU parser's AST.
+  const plain = ast.every((el) => el.type === 0 || el.type === 1);
+  return { format, pieces: plain ? ast.map((el) => (el.type === 0 ? el.value : { name: el.value })) : undefined };
+}
+
+/** A plain message's text; undefined when a value is missing or not text (the formatter decides). */
+function joinPieces(pieces: (string | { name: string })[], values: MessageValues): string | undefined {
+  let out = '';
+  for (const piece of pieces) {
+    if (typeof piece === 'string') out += piece;
+    else {
+      const value = own(values, piece.name);
+      if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+      out += String(value);
+    }
+  }
+  return out;
+}
 
 /** The text of `key` in `lang` (English when that language lacks it); values fill its ICU placeholders. The key itself when no catalogue has it. */
 export function translate(lang: string | undefined, key: string, values: MessageValues = {}): string {
@@ -52,13 +83,13 @@ export function translate(lang: string | undefined, key: string, values: Message
   if (message === undefined) {
     const source = own(catalogue(language), key) ?? own(catalogue(DEFAULT_LANGUAGE), key);
     if (source === undefined) return key;
-    const format = new IntlMessageFormat(source, language, undefined, { ignoreTag: true });
-    message = source.includes('{') ? format : String(format.format());
-    compiled.set(id, message);
+    compiled.set(id, (message = compile(source, language)));
   }
   if (typeof message === 'string') return message;
+  const joined = message.pieces && joinPieces(message.pieces, values);
+  if (joined !== undefined) return joined;
   try {
-    return String(message.format(values));
+    return String(message.format.format(values));
   } catch {
     // A value the message needs was not given (a bug the catalogue tests look for): its text, never an error page.
     return own(catalogue(language), key) ?? own(catalogue(DEFAULT_LANGUAGE), key) ?? key;
