@@ -101,7 +101,8 @@ export class UserListPresenter {
       last: hasNext ? link({ at: 'last' }) : undefined,
       columns: [column('login', 'Login'), column('name', 'Name'), column('email', 'Email'), column('type', 'User Type')],
       notice: UserListPresenter.notice(query.notice),
-      rows: rows.map((row) => ({ ...row, invitation: badges.get(row.id), requested: !!row.invitation_requested_at })),
+      // The rows are this page's own: each gets its badges in place (copying 50 rows cost more than the rest of the page model).
+      rows: rows.map((row) => Object.assign(row, { invitation: badges.get(row.id), requested: !!row.invitation_requested_at })),
     };
   }
 }

@@ -1,5 +1,5 @@
 import Handlebars, { type HelperOptions } from 'handlebars';
-import { formatDateTime, isMessageKey, keyOfEnglish, matchStoredText, translate } from './i18n.js';
+import { formatDateTime, isMessageKey, keyOfEnglish, matchStoredText, translate, type MessageValues } from './i18n.js';
 import { Message } from './message.js';
 
 /** What a page or mail is rendered for: its reader's language and the instance's time zone. */
@@ -31,7 +31,10 @@ export function textFor(lang: string | undefined, value: unknown, values: Record
     const stored = matchStoredText(value);
     return stored ? translate(lang, stored.key, { ...stored.values, ...values } as Record<string, string>) : value;
   }
-  const filled = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v instanceof Message ? v.in(lang) : (v as string | number | Date)]));
+  // Most calls give plain values (or none): they go to the message as they are.
+  const filled = Object.values(values).some((v) => v instanceof Message)
+    ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v instanceof Message ? v.in(lang) : (v as string | number | Date)]))
+    : (values as MessageValues);
   return translate(lang, key, filled);
 }
 

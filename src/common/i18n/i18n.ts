@@ -50,7 +50,7 @@ interface Compiled {
   pieces?: (string | { name: string })[];
 }
 
-const compiled = new Map<string, string | Compiled>();
+const compiled = new Map<Language, Map<string, string | Compiled>>(LANGUAGES.map((language) => [language, new Map()]));
 
 function compile(source: string, language: Language): string | Compiled {
   const format = new IntlMessageFormat(source, language, undefined, { ignoreTag: true });
@@ -78,12 +78,12 @@ function joinPieces(pieces: (string | { name: string })[], values: MessageValues
 /** The text of `key` in `lang` (English when that language lacks it); values fill its ICU placeholders. The key itself when no catalogue has it. */
 export function translate(lang: string | undefined, key: string, values: MessageValues = {}): string {
   const language = isLanguage(lang) ? lang : DEFAULT_LANGUAGE;
-  const id = `${language}:${key}`;
-  let message = compiled.get(id);
+  const ofLanguage = compiled.get(language)!;
+  let message = ofLanguage.get(key);
   if (message === undefined) {
     const source = own(catalogue(language), key) ?? own(catalogue(DEFAULT_LANGUAGE), key);
     if (source === undefined) return key;
-    compiled.set(id, (message = compile(source, language)));
+    ofLanguage.set(key, (message = compile(source, language)));
   }
   if (typeof message === 'string') return message;
   const joined = message.pieces && joinPieces(message.pieces, values);
