@@ -266,6 +266,26 @@ describe('invitation reminders', () => {
     expect(links.rows.map((l) => l.state)).toEqual(['used']);
   });
 
+  it('a reminder that can never go out (the address was removed) is given up and audited on its user', async () => {
+    const user = await newInvitee();
+    await invite(user);
+    const worker = t.app.get(MailDeliveryWorker);
+    await worker.stop();
+    try {
+      t.clock.advance(INTO_WINDOW);
+      expect(await reminders.sweep()).toBeGreaterThanOrEqual(1);
+      await t.db.query('update app_user set email = null where tenant_id = $1 and id = $2', [acme.id, user.id]);
+    } finally {
+      t.clock.reset();
+      worker.start();
+    }
+    await expect.poll(async () => (await reminderRows(user.id)).map((r) => r.state), { timeout: 10_000 }).toEqual(['failed']);
+    const failed = await events(user.id, 'invitation_reminder_failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0].details).toMatchObject({ reason: 'The user has no email address.', attempts: 1 });
+    expect(smtp.to(user.email!)).toHaveLength(1);
+  });
+
   it('the sweep reads the partial index, not the table', async () => {
     const client = await t.db.connect();
     try {

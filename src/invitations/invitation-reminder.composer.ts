@@ -78,8 +78,14 @@ export class InvitationReminderComposer implements MailComposer<LinkMail> {
   /** Audited when giving up (the outbox row keeps the reason of each attempt). */
   async failed(job: OutboxJob, { reason, giveUp }: { reason: string; giveUp: boolean }, em: EntityManager): Promise<void> {
     if (!giveUp || !job.tenantId) return;
+    const userId = await this.repo.userOf(em, job.tenantId, job.refId!);
     await this.audit.record(
-      { tenantId: job.tenantId, event: 'invitation_reminder_failed', target: null, details: { invitationId: job.refId, reason, attempts: job.attempts } },
+      {
+        tenantId: job.tenantId,
+        event: 'invitation_reminder_failed',
+        target: userId === undefined ? null : { type: 'user', id: userId },
+        details: { invitationId: job.refId, reason, attempts: job.attempts },
+      },
       em,
     );
   }

@@ -132,6 +132,11 @@ export class InvitationsRepository {
     );
   }
 
+  /** Whose invitation this is (undefined: no such invitation in the instance). */
+  async userOf(em: EntityManager, tenantId: TenantId, id: number): Promise<number | undefined> {
+    return (await sqlOne<{ user_id: number }>(em, 'select user_id from invitation where tenant_id = ? and id = ?', [tenantId, id]))?.user_id;
+  }
+
   /** The invitation's mail failed: its user's id, or undefined when the invitation was closed meanwhile. */
   async markFailed(em: EntityManager, tenantId: TenantId, id: number, reason: string): Promise<number | undefined> {
     const row = await sqlOne<{ user_id: number }>(
