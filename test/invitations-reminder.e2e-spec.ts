@@ -283,6 +283,9 @@ describe('invitation reminders', () => {
     const failed = await events(user.id, 'invitation_reminder_failed');
     expect(failed).toHaveLength(1);
     expect(failed[0].details).toMatchObject({ reason: 'The user has no email address.', attempts: 1 });
+    const log = await admin.get('/security/audit');
+    expect(log.text).toContain('Invitation reminder failed');
+    expect(log.text).toContain(`href="/security/users/${user.id}"`);
     expect(smtp.to(user.email!)).toHaveLength(1);
   });
 

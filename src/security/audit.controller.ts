@@ -7,7 +7,7 @@ import type { Tenant } from '../tenancy/tenant.entity.js';
 import { AuditService } from '../audit/audit.service.js';
 
 /** Readable names for the events of the audit log. */
-const EVENT_LABELS: Record<string, string> = {
+export const EVENT_LABELS: Record<string, string> = {
   instance_created: 'Instance created',
   authn_login_success: 'Logged in',
   authn_login_fail: 'Login failed',
@@ -37,6 +37,20 @@ const EVENT_LABELS: Record<string, string> = {
   user_two_step_reset_refused: 'Two-step login reset refused',
   instance_settings_changed: 'Settings changed',
   user_language_changed: 'Language changed',
+  invitation_extended: 'Invitation extended',
+  invitation_reminded: 'Invitation reminder delivered',
+  invitation_reminder_failed: 'Invitation reminder failed',
+  invitation_reminder_queued: 'Invitation reminder queued',
+  password_changed: 'Password changed',
+  password_reset_done: 'Password reset',
+  password_reset_mail_delivered: 'Password reset mail delivered',
+  password_reset_mail_failed: 'Password reset mail failed',
+  password_reset_requested: 'Password reset requested',
+  password_reset_sent_by_admin: 'Password reset mail sent by an administrator',
+  user_deactivate_refused: 'Deactivation refused',
+  user_deactivated: 'User deactivated',
+  user_reactivated: 'User reactivated',
+  users_imported: 'Users imported',
 };
 
 /** The instance's audit log: the latest events, newest first. */
