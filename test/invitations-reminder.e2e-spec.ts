@@ -224,6 +224,21 @@ describe('invitation reminders', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(smtp.to(user.email!)).toHaveLength(2);
+    // The new expiry gets its own reminder, with a link that expires with the invitation.
+    t.clock.advance(2 * HOUR + INTO_WINDOW);
+    try {
+      expect(await reminders.sweep()).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(3);
+    } finally {
+      t.clock.reset();
+    }
+    const third = createAccountLink(smtp.to(user.email!)[2]);
+    expect((await open(third)).text).toContain('Confirm password');
+    const latest = await t.db.query(
+      `select l.expires_at from one_time_link l where l.tenant_id = $1 and l.purpose = 'invitation' and l.subject_id = $2 order by l.id desc limit 1`,
+      [acme.id, user.id],
+    );
+    expect(new Date(latest.rows[0].expires_at).getTime()).toBe(before + 2 * HOUR);
   });
 
   it('no reminder for an accepted invitation, nor for a deactivated user', async () => {

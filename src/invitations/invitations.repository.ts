@@ -159,7 +159,8 @@ export class InvitationsRepository {
 
   /**
    * The user's delivered, unaccepted invitation (the latest one) lives `seconds` longer: from its
-   * expiry, or from now when it has already expired. Returns the expiry before and after.
+   * expiry, or from now when it has already expired, and gets its own reminder before the new
+   * expiry. Returns the expiry before and after.
    */
   async extend(
     em: EntityManager,
@@ -172,7 +173,7 @@ export class InvitationsRepository {
       em,
       `with cur as (
          select id, expires_at from invitation where tenant_id = ? and user_id = ? order by id desc limit 1 for update)
-       update invitation i set expires_at = greatest(cur.expires_at, ?::timestamptz) + make_interval(secs => ?)
+       update invitation i set expires_at = greatest(cur.expires_at, ?::timestamptz) + make_interval(secs => ?), reminded_at = null
        from cur where i.tenant_id = ? and i.id = cur.id and i.status = 'sent' and i.expires_at is not null
        returning i.id, cur.expires_at as before, i.expires_at as after`,
       [tenantId, userId, now, seconds, tenantId],
