@@ -210,6 +210,12 @@ describe('every page in German and Bulgarian, without an English catalogue text'
     });
   }
 
+  it('the audit log names whom an event is about in the reader’s language', async () => {
+    const audit = pages.find((page) => page.name === 'audit log')!;
+    expect((await audit.get('de')).text).toMatch(/>Benutzer #\d+</);
+    expect((await audit.get('bg')).text).toMatch(/>потребител №\d+</);
+  });
+
   it('the check itself finds English: the same pages in English are full of it', async () => {
     const res = await agentFor(t, acme.host).get('/login').set('Accept-Language', 'en');
     expect(englishOn(res.text)).toEqual(expect.arrayContaining(['Log in', 'Forgot password?', 'Log in with a passkey']));
