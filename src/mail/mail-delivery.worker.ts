@@ -52,9 +52,9 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
     },
   );
 
-  /** Mails SMTP accepted whose outcome is not yet committed, and the transaction recording them. */
+  /** Mails SMTP accepted whose outcome is not yet committed, and whether a transaction is recording some. */
   private readonly unrecorded: Unrecorded[] = [];
-  private recording?: Promise<void>;
+  private recording = false;
 
   constructor(
     private readonly em: EntityManager,
@@ -169,14 +169,15 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
   private record(job: OutboxJob, mail: ComposedMail, composer: MailComposer): Promise<void> {
     return new Promise((resolve, reject) => {
       this.unrecorded.push({ job, mail, composer, resolve, reject });
-      this.recording ??= this.recordAll().finally(() => (this.recording = undefined));
+      if (!this.recording) void this.recordAll();
     });
   }
 
+  /** Records groups until none is waiting; it settles each lane's promise and never throws. */
   private async recordAll(): Promise<void> {
+    this.recording = true;
     while (this.unrecorded.length) {
       const group = this.unrecorded.splice(0);
-
       try {
         await this.despiteOutage(() => this.recordGroup(group));
         for (const item of group) item.resolve();
@@ -184,6 +185,8 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
         for (const item of group) item.reject(err);
       }
     }
+    // In the same step as the last look at the queue: a mail accepted after it starts a new run.
+    this.recording = false;
   }
 
   private recordGroup(group: Unrecorded[]): Promise<void> {
