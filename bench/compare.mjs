@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import {
   csrfOf,
-  fillUserCount,
+  fillRolesGroupsAndCount,
   hostHeaders,
   insertInstances,
   load,
@@ -83,12 +83,7 @@ async function generate(url, { big, smalls }) {
        from tenant t cross join lateral generate_series(1, case when t.name = 'big' then $2::int - 1 else 49 end) g`,
       [INVITES * BULK_ROUNDS, USERS],
     );
-    await client.query(`insert into user_role (tenant_id, user_id, role_id)
-      select u.tenant_id, u.id, r.id from app_user u join role r on r.tenant_id = u.tenant_id
-      and r.name = case when u.login = 'admin' then 'Administrator' else (array['Salesperson', 'Manager', 'Worker'])[1 + u.id % 3] end`);
-    await client.query(`insert into group_member (tenant_id, user_id, group_id)
-      select u.tenant_id, u.id, g.id from app_user u join user_group g on g.tenant_id = u.tenant_id`);
-    await fillUserCount(client);
+    await fillRolesGroupsAndCount(client);
     await client.query('commit');
     await client.query('vacuum analyze');
   } finally {

@@ -254,3 +254,16 @@ export async function fillUserCount(client) {
   await client.query(`insert into user_count (tenant_id, status, users) select tenant_id, 'active', count(*) from app_user group by tenant_id
     on conflict (tenant_id, status) do update set users = excluded.users`);
 }
+
+/**
+ * What every loaded user has besides its row: a role (the admin Administrator, the others one of
+ * the demo roles) and the instance's Everybody group, and then user_count.
+ */
+export async function fillRolesGroupsAndCount(client) {
+  await client.query(`insert into user_role (tenant_id, user_id, role_id)
+    select u.tenant_id, u.id, r.id from app_user u join role r on r.tenant_id = u.tenant_id
+    and r.name = case when u.login = 'admin' then 'Administrator' else (array['Salesperson', 'Manager', 'Worker'])[1 + u.id % 3] end`);
+  await client.query(`insert into group_member (tenant_id, user_id, group_id)
+    select u.tenant_id, u.id, g.id from app_user u join user_group g on g.tenant_id = u.tenant_id`);
+  await fillUserCount(client);
+}

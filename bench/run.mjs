@@ -21,7 +21,7 @@ import {
   startSmtpSink,
   hostHeaders,
   BASE_HOST,
-  fillUserCount,
+  fillRolesGroupsAndCount,
   insertInstances,
   stopChild,
 } from './lib.mjs';
@@ -195,12 +195,7 @@ async function generate(url, { sizes, smalls }) {
        from tenant t cross join lateral generate_series(1, coalesce(($4::jsonb ->> t.name)::int, 49)) g`,
       [FIRST, LAST, INVITES, sizeOf],
     );
-    await client.query(`insert into user_role (tenant_id, user_id, role_id)
-      select u.tenant_id, u.id, r.id from app_user u join role r on r.tenant_id = u.tenant_id
-      and r.name = case when u.login = 'admin' then 'Administrator' else (array['Salesperson', 'Manager', 'Worker'])[1 + u.id % 3] end`);
-    await client.query(`insert into group_member (tenant_id, user_id, group_id)
-      select u.tenant_id, u.id, g.id from app_user u join user_group g on g.tenant_id = u.tenant_id`);
-    await fillUserCount(client);
+    await fillRolesGroupsAndCount(client);
     for (const { indexdef } of indexes) await client.query(indexdef);
     await client.query('commit');
     // What autovacuum does shortly after a bulk load: statistics, and the visibility map that lets
