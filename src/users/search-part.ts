@@ -36,37 +36,41 @@ export function patternTrigrams(part: string): string[] {
  * The substring of `term` (lower case, at least three characters) to look up in the index: the one
  * with the lowest expected cost: the entries of its trigrams' posting lists, plus the rows they leave
  * to check (their shares multiplied, as if independent) at ROW_WEIGHT each, all as shares of the table.
+ * Each start is extended one character at a time, adding the trigram that character completes, so
+ * a term of n characters costs n² steps, not n³.
  */
 export function indexedPart(term: string, shares: TrigramShares): string {
   // Only a term that holds a frequent trigram is worth narrowing.
   if (!patternTrigrams(term).some((t) => shares.has(t))) return term;
   const chars = [...term];
+  const wordChar = chars.map((c) => /[\p{L}\p{N}]/u.test(c));
+  // The trigram that starts at each position, where its three characters are letters or digits.
+  const trigramAt = chars.map((_, i) => (wordChar[i] && wordChar[i + 1] && wordChar[i + 2] ? chars.slice(i, i + 3).join('') : undefined));
   let best = term;
-  let bestCost = cost(term, shares);
+  let bestCost = Infinity;
   for (let start = 0; start < chars.length; start++) {
+    const trigrams = new Set<string>();
+    let read = 0;
+    let left = 1;
     for (let end = start + 3; end <= chars.length; end++) {
+      const trigram = trigramAt[end - 3];
+      if (trigram !== undefined && !trigrams.has(trigram)) {
+        trigrams.add(trigram);
+        const share = shares.get(trigram) ?? RARE;
+        read += share;
+        left *= share;
+      }
+      // A part without a trigram cannot use the index at all: it would read the whole table.
+      if (trigrams.size === 0) continue;
+      const partCost = read + ROW_WEIGHT * left;
+      if (partCost > bestCost) continue;
       const part = chars.slice(start, end).join('');
-      const partCost = cost(part, shares);
       // Parts with the same trigrams cost the same to look up; the longer one leaves fewer rows to check.
-      if (partCost < bestCost || (partCost === bestCost && part.length > best.length)) {
+      if (partCost < bestCost || part.length > best.length) {
         best = part;
         bestCost = partCost;
       }
     }
   }
   return best;
-}
-
-function cost(part: string, shares: TrigramShares): number {
-  const trigrams = patternTrigrams(part);
-  // A part without a trigram cannot use the index at all: it would read the whole table.
-  if (trigrams.length === 0) return Infinity;
-  let read = 0;
-  let left = 1;
-  for (const t of trigrams) {
-    const share = shares.get(t) ?? RARE;
-    read += share;
-    left *= share;
-  }
-  return read + ROW_WEIGHT * left;
 }
