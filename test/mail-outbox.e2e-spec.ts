@@ -95,6 +95,15 @@ describe('mail outbox and Create Account links', () => {
     const res = await submitForm(admin, '/', '/security/users/invitations/bulk', { ids: ids.map(String) });
     expect(res.text).toContain('45 invitations queued');
     await expect.poll(() => users.filter((u) => smtp.to(u.email!).length > 0).length, { timeout: 15_000 }).toBe(45);
+    // A mail reaches the sink a moment before its lane's transaction records it.
+    const sent = async () =>
+      (
+        await t.db.query(
+          `select count(*)::int as n from mail_outbox where kind = 'invitation' and state = 'sent' and ref_id in (select id from invitation where user_id = any($1::int[]))`,
+          [ids],
+        )
+      ).rows[0].n;
+    await expect.poll(sent, { timeout: 15_000 }).toBe(45);
     const outbox = await t.db.query<{ state: string; attempts: number; transactions: number; mails: number }>(
       `select o.state, o.attempts, count(distinct o.xmin::text)::int as transactions, count(*)::int as mails
        from mail_outbox o join invitation i on i.id = o.ref_id and i.tenant_id = o.tenant_id
