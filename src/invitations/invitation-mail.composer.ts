@@ -42,8 +42,7 @@ export class InvitationMailComposer implements MailComposer<LinkMail> {
     const links = await this.links.issueMany(
       this.em,
       INVITATION_LINK,
-      open.map((o) => ({ tenantId: o.ref.tenantId, subjectId: o.row.user_id })),
-      expiresAt,
+      open.map((o) => ({ tenantId: o.ref.tenantId, subjectId: o.row.user_id, expiresAt })),
     );
     const sending = await this.repo.markSending(
       this.em,

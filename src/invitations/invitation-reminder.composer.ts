@@ -41,12 +41,12 @@ export class InvitationReminderComposer implements MailComposer<LinkMail> {
         open.map((o) => o.ref),
         this.clock.now(),
       );
-      const links = new Map<number, { id: number; token: string; expiresAt: Date }>();
-      for (const { row, ref } of open) {
+      const due = open.flatMap(({ row, ref }) => {
         const expiresAt = expiries.get(row.id);
-        if (expiresAt) links.set(row.id, { ...(await this.links.issue(em, ref.tenantId, INVITATION_LINK, row.user_id, expiresAt)), expiresAt });
-      }
-      return links;
+        return expiresAt ? [{ invitationId: row.id, tenantId: ref.tenantId, subjectId: row.user_id, expiresAt }] : [];
+      });
+      const issued = await this.links.issueMany(em, INVITATION_LINK, due);
+      return new Map(due.map((d, k) => [d.invitationId, { ...issued[k], expiresAt: d.expiresAt }]));
     });
     for (const job of open) {
       const link = made.get(job.row.id);

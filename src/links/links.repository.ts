@@ -38,15 +38,15 @@ export class LinksRepository {
   async insertMany(
     em: EntityManager,
     purpose: string,
-    links: { tenantId: TenantId; subjectId: number; tokenHash: string }[],
-    expiresAt: Date,
+    links: { tenantId: TenantId; subjectId: number; tokenHash: string; expiresAt: Date }[],
   ): Promise<Map<string, number>> {
     const rows = await sql<{ id: number; token_hash: string }>(
       em,
       `insert into one_time_link (tenant_id, purpose, subject_id, token_hash, expires_at)
-       select x.tenant_id, ?, x.subject_id, x.token_hash, ? from jsonb_to_recordset(?::jsonb) as x(tenant_id int, subject_id int, token_hash text)
+       select x.tenant_id, ?, x.subject_id, x.token_hash, x.expires_at
+       from jsonb_to_recordset(?::jsonb) as x(tenant_id int, subject_id int, token_hash text, expires_at timestamptz)
        returning id, token_hash`,
-      [purpose, expiresAt, JSON.stringify(links.map((l) => ({ tenant_id: l.tenantId, subject_id: l.subjectId, token_hash: l.tokenHash })))],
+      [purpose, JSON.stringify(links.map((l) => ({ tenant_id: l.tenantId, subject_id: l.subjectId, token_hash: l.tokenHash, expires_at: l.expiresAt })))],
     );
     return new Map(rows.map((r) => [r.token_hash, r.id]));
   }

@@ -32,14 +32,14 @@ export class LinksService {
   async issueMany(
     em: EntityManager,
     purpose: string,
-    links: { tenantId: TenantId; subjectId: number }[],
-    expiresAt: Date,
+    links: { tenantId: TenantId; subjectId: number; expiresAt: Date }[],
   ): Promise<{ id: number; token: string }[]> {
+    if (!links.length) return [];
     const made = links.map((l) => {
       const token = newLinkToken();
-      return { tenantId: l.tenantId, subjectId: l.subjectId, token, tokenHash: hashLinkToken(token) };
+      return { ...l, token, tokenHash: hashLinkToken(token) };
     });
-    const ids = await this.repo.insertMany(em, purpose, made, expiresAt);
+    const ids = await this.repo.insertMany(em, purpose, made);
     return made.map((m) => ({ id: ids.get(m.tokenHash)!, token: m.token }));
   }
 
