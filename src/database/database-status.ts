@@ -39,6 +39,11 @@ export class DatabaseStatus implements OnApplicationShutdown {
     return true;
   }
 
+  /** A background loop's error: an outage is reported as above, anything else is logged under `label`. */
+  reportFrom(logger: Logger, label: string, err: unknown): void {
+    if (!this.report(err)) logger.error(`${label}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
   onApplicationShutdown(): void {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -31,9 +31,7 @@ export class InvitationRemindersService implements OnApplicationBootstrap, OnMod
     // Every batch of a sweep was full: more are due, so the next sweep starts at once.
     async () => (await this.sweep()) >= BATCH * MAX_BATCHES,
     () => REMINDER_SWEEP_MS,
-    (err) => {
-      if (!this.database.report(err)) this.logger.error(`Invitation reminders: ${err instanceof Error ? err.message : String(err)}`);
-    },
+    (err) => this.database.reportFrom(this.logger, 'Invitation reminders', err),
   );
 
   constructor(

@@ -47,9 +47,7 @@ export class MailDeliveryWorker implements OnApplicationBootstrap, OnModuleDestr
   private readonly loop = new PollLoop(
     () => this.runBatch(),
     () => this.config.mailPollMs,
-    (err) => {
-      if (!this.database.report(err)) this.logger.error(`Mail queue: ${err instanceof Error ? err.message : String(err)}`);
-    },
+    (err) => this.database.reportFrom(this.logger, 'Mail queue', err),
   );
 
   /** Mails SMTP accepted whose outcome is not yet committed, and whether a transaction is recording some. */

@@ -35,9 +35,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly loop = new PollLoop(
     () => this.claimAndRun(),
     () => POLL_MS,
-    (err) => {
-      if (!this.database.report(err)) this.logger.error(`Import: ${err instanceof Error ? err.message : String(err)}`);
-    },
+    (err) => this.database.reportFrom(this.logger, 'Import', err),
   );
   private prunedAt = 0;
 
