@@ -41,7 +41,7 @@ export function request(port, { method = 'GET', path, headers = {}, body }) {
 }
 
 /** `name=value` of a cookie the answer sets. */
-export function cookie(res, name) {
+function cookie(res, name) {
   const line = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(name + '='));
   if (!line) throw new Error(`no ${name} cookie in the answer (${res.status})`);
   return line.split(';')[0];

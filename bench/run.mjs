@@ -9,7 +9,6 @@ import pg from 'pg';
 import {
   CONNECTIONS,
   csrfOf,
-  freePort,
   load as loadOf,
   login as logIn,
   median,
@@ -268,8 +267,6 @@ async function idleTimes(port, scenarios, sessions) {
   }
   return Object.fromEntries(Object.entries(times).map(([id, list]) => [id, median(list)]));
 }
-
-// ---------------------------------------------------------------- processes
 
 // ---------------------------------------------------------------- SMTP sink
 const delivered = new Set();

@@ -19,7 +19,7 @@ import { AppConfig } from './config/app-config.js';
 import { PG_POOL } from './database/database.module.js';
 import { DatabaseStatus } from './database/database-status.js';
 import { RESET_PATH } from './auth/password-reset.composer.js';
-import { SIGNUP_PATH } from './invitations/invitation-mail.composer.js';
+import { SIGNUP_PATH } from './invitations/invitation-mails.js';
 import { BrandLogos } from './tenancy/brand-logos.js';
 import { brandingRoutes } from './tenancy/branding.routes.js';
 import { tenantMiddleware } from './tenancy/tenant.middleware.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNUP_PATH } from '../src/invitations/invitation-mail.composer.js';
+import { SIGNUP_PATH } from '../src/invitations/invitation-mails.js';
 import { openInvitationFor } from './support/invitations.js';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, csrfOf, login, submitForm, type Agent } from './support/http.js';

@@ -8,7 +8,6 @@ import { type Composed, type ComposedMail, type MailComposer, type OutboxJob } f
 import { InvitationMails, type LinkMail } from './invitation-mails.js';
 import { InvitationsRepository, OPEN_STATES } from './invitations.repository.js';
 
-export { SIGNUP_PATH } from './invitation-mails.js';
 export const INVITATION_KIND = 'invitation';
 export const INVITATION_LINK = 'invitation';
 

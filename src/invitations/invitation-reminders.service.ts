@@ -11,7 +11,7 @@ import { InvitationsRepository } from './invitations.repository.js';
 export const INVITATION_REMINDER_KIND = 'invitation_reminder';
 
 /** How often the sweep looks for invitations to remind. */
-export const REMINDER_SWEEP_MS = 60_000;
+const REMINDER_SWEEP_MS = 60_000;
 /** Invitations reminded per transaction; a full batch is followed by the next at once. */
 const BATCH = 500;
 /** Batches per sweep, so one sweep stays bounded; what is left waits for the next. */

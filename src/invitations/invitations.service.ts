@@ -166,7 +166,7 @@ export class InvitationsService {
   async revoke(tenantId: TenantId, actor: Actor, userId: number, ip: string): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await this.users.lock(em, tenantId, userId))) throw new NotFoundException();
-      if ((await this.revokeOnDeactivation(em, tenantId, userId)) === 0) return false;
+      if ((await this.revokeOpen(em, tenantId, userId)) === 0) return false;
       await this.audit.record({ tenantId, event: 'invitation_revoked', actor, target: { type: 'user', id: userId }, ip }, em);
       return true;
     });
@@ -177,7 +177,7 @@ export class InvitationsService {
    * returns how many were open. In the caller's transaction: Revoke invitation, and deactivation
    * (which audits itself).
    */
-  async revokeOnDeactivation(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
+  async revokeOpen(em: EntityManager, tenantId: TenantId, userId: number): Promise<number> {
     const revoked = await this.repo.revokeOpen(em, tenantId, [userId], this.clock.now());
     await this.outbox.cancel(em, INVITATION_KIND, revoked);
     await this.links.revoke(em, tenantId, INVITATION_LINK, [userId]);

@@ -8,7 +8,7 @@ import { readerLanguage, setPageLanguage } from '../common/i18n/language.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { CsrfOnlyDto } from '../common/csrf-only.dto.js';
 import { SignupDto } from './dto/invitation-forms.dto.js';
-import { SIGNUP_PATH } from './invitation-mail.composer.js';
+import { SIGNUP_PATH } from './invitation-mails.js';
 import { SignupService, type FieldErrors } from './signup.service.js';
 import { privatePage } from '../common/private-page.js';
 import { deadLinkStatus, type DeadLinkStatus } from '../links/link-state.js';

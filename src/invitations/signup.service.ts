@@ -14,8 +14,7 @@ import { INVITATION_LINK } from './invitation-mail.composer.js';
 import { InvitationViewsRepository } from './invitation-views.repository.js';
 import { InvitationsRepository } from './invitations.repository.js';
 
-/** Why a link shows no form. */
-
+/** What a Create Account link shows: the form for its user, or why there is none. */
 export type LinkState = { kind: 'valid'; userId: number; login: string; name: string; language: string | null; expiresAt: Date } | { kind: DeadLinkStatus };
 
 export type FieldErrors = NewPasswordErrors;

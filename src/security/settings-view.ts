@@ -1,5 +1,5 @@
 import { msg } from '../common/i18n/message.js';
-import { accentContrast, brandOf, DEFAULT_ACCENT, isColour, MIN_CONTRAST, usableAccent } from '../tenancy/brand.js';
+import { accentContrast, DEFAULT_ACCENT, isColour, logoUrlOf, MIN_CONTRAST, usableAccent } from '../tenancy/brand.js';
 import type { InstanceSettings } from '../tenancy/tenant-settings.repository.js';
 
 /**
@@ -9,11 +9,10 @@ import type { InstanceSettings } from '../tenancy/tenant-settings.repository.js'
 export function brandingView(values: InstanceSettings & { instanceName: string }, saved: InstanceSettings) {
   const colour = typeof values.accentColour === 'string' ? values.accentColour.toLowerCase() : '';
   const savedColour = saved.accentColour;
-  const logo = brandOf({ accent_colour: null, logo_hash: saved.logoHash, logo_type: saved.logoType });
   return {
     displayNameValue: values.displayName ?? '',
     accentColourValue: isColour(colour) ? colour : DEFAULT_ACCENT,
-    currentLogoUrl: logo.logoUrl,
+    currentLogoUrl: logoUrlOf(saved.logoHash, saved.logoType),
     currentLogoAlt: saved.displayName || values.instanceName,
     accentWarning:
       savedColour && !usableAccent(savedColour)

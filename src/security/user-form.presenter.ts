@@ -29,7 +29,6 @@ export interface FormState {
   focusRole?: boolean;
 }
 
-/** The Language select: the instance's default (empty), then each language in its own name. */
 /** Builds the view model of the user form from Users, Roles, Groups and Invitations: values, role options, groups, invitation state, menus. */
 @Injectable()
 export class UserFormPresenter {

@@ -68,7 +68,7 @@ export class UserLifecycleService {
         }
         if ((await this.users.countSecurityUsers(tenantId, em)) === 0) throw new LastSecurityUserError();
         const sessions = await this.sessions.endAllOf(tenantId, id, '', em);
-        const links = (await this.invitations.revokeOnDeactivation(em, tenantId, id)) + (await this.links.revoke(em, tenantId, PASSWORD_RESET_LINK, [id]));
+        const links = (await this.invitations.revokeOpen(em, tenantId, id)) + (await this.links.revoke(em, tenantId, PASSWORD_RESET_LINK, [id]));
         await this.audit.record({ ...base, event: 'user_deactivated', details: { login: user.login, sessionsEnded: sessions, linksRevoked: links } }, em);
         return { ok: true as const, notice: 'user-deactivated' };
       });

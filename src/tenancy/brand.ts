@@ -5,8 +5,6 @@
 export type LogoType = 'image/png' | 'image/jpeg';
 
 export interface Brand {
-  /** The accent colour as saved (`#rrggbb`), or null for the default. */
-  accentColour: string | null;
   /** The colour pages and mails use: the saved one when it keeps AA contrast, else null (the default). */
   accent: string | null;
   /** `/branding/theme-<rrggbb>.css` for a usable accent colour. */
@@ -14,10 +12,9 @@ export interface Brand {
   /** `/branding/logo-<hash>.png|jpg`, changing with the logo's content; null without a logo. */
   logoUrl: string | null;
   logoHash: string | null;
-  logoType: LogoType | null;
 }
 
-/** The stylesheet's own accent (public/css/app.css) and the mail button's default. */
+/** The stylesheet's own accent (public/css/app.css). */
 export const DEFAULT_ACCENT = '#1f5f8b';
 export const MIN_CONTRAST = 4.5;
 /** White (cards, button text) and the page background of public/css/app.css. */
@@ -80,15 +77,17 @@ export function sniffLogo(bytes: Buffer): LogoType | undefined {
   return undefined;
 }
 
+/** Where the logo is served: changes with its content; null without a logo. */
+export function logoUrlOf(hash: string | null, type: string | null): string | null {
+  return hash && (type === 'image/png' || type === 'image/jpeg') ? `/branding/logo-${hash.slice(0, HASH_IN_URL)}.${logoExtension(type)}` : null;
+}
+
 export function brandOf(row: { accent_colour: string | null; logo_hash: string | null; logo_type: string | null }): Brand {
   const accent = usableAccent(row.accent_colour);
-  const logoType = row.logo_type === 'image/png' || row.logo_type === 'image/jpeg' ? row.logo_type : null;
   return {
-    accentColour: row.accent_colour,
     accent,
     themeUrl: accent ? `/branding/theme-${accent.slice(1)}.css` : null,
-    logoUrl: row.logo_hash && logoType ? `/branding/logo-${row.logo_hash.slice(0, HASH_IN_URL)}.${logoExtension(logoType)}` : null,
+    logoUrl: logoUrlOf(row.logo_hash, row.logo_type),
     logoHash: row.logo_hash,
-    logoType,
   };
 }

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { SIGNUP_PATH } from '../../src/invitations/invitation-mail.composer.js';
+import { SIGNUP_PATH } from '../../src/invitations/invitation-mails.js';
 import { tenantFactory, type TestTenant } from '../support/factories.js';
 import { openInvitationFor } from '../support/invitations.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';

@@ -3,7 +3,7 @@ import { formatDateTime, isMessageKey, keyOfEnglish, matchStoredText, translate,
 import { Message } from './message.js';
 
 /** What a page or mail is rendered for: its reader's language and the instance's time zone. */
-export interface Reader {
+interface Reader {
   lang?: string;
   timeZone?: string;
 }
