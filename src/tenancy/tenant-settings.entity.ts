@@ -1,4 +1,5 @@
 import { Check, Entity, Enum, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { DEFAULT_LANGUAGE, LANGUAGES } from '../common/i18n/i18n.js';
 import { Tenant } from './tenant.entity.js';
 
 /** An instance's settings (Security > Settings); no row means the defaults. */
@@ -18,7 +19,7 @@ export class TenantSettings {
   updatedAt: Date = new Date();
 
   /** Pages and mails of users without a language of their own, and anonymous pages the browser does not choose for. */
-  @Enum({ items: ['en', 'de', 'bg'], default: 'en' })
+  @Enum({ items: [...LANGUAGES], default: DEFAULT_LANGUAGE })
   defaultLanguage: string = 'en';
 
   /** IANA time zone in which dates are shown. */

@@ -1,4 +1,5 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { LANGUAGES } from '../common/i18n/i18n.js';
 import { Tenant } from '../tenancy/tenant.entity.js';
 import type { UserType } from './user-type.js';
 
@@ -62,7 +63,7 @@ export class User {
   previousLoginAt?: Date | null;
 
   /** The user's language for pages and mails (`en`, `de`, `bg`); null: the instance's default. */
-  @Enum({ items: ['en', 'de', 'bg'], nullable: true })
+  @Enum({ items: [...LANGUAGES], nullable: true })
   language?: string | null;
 
   @Property({ type: 'integer', version: true, default: 1 })

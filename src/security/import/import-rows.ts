@@ -1,10 +1,10 @@
+import { isLanguage } from '../../common/i18n/i18n.js';
 import { isValidEmail, isValidLogin } from '../../users/user-rules.js';
 import { USER_TYPES } from '../../users/user-type.js';
 import type { UserFormValues } from '../user-form.presenter.js';
 
 /** The contract's header, in this order. */
 export const IMPORT_COLUMNS = ['login', 'name', 'email', 'user_type', 'roles', 'language'] as const;
-export const IMPORT_LANGUAGES = ['en', 'de', 'bg'] as const;
 export const MAX_IMPORT_ROWS = 100_000;
 
 /** One data row of the file: the user as it will be created, the fields of the user form (or why it cannot be). */
@@ -62,7 +62,7 @@ function problemOf(row: ImportRow, fieldCount: number, roleNames: Map<string, st
   const unknown = row.roles.find((r) => !roleNames.has(r.toLowerCase()));
   if (unknown !== undefined) return `Unknown role "${clip(unknown)}".`;
   if (new Set(row.roles.map((r) => r.toLowerCase())).size !== row.roles.length) return 'A role is named twice.';
-  if (row.language && !(IMPORT_LANGUAGES as readonly string[]).includes(row.language)) {
+  if (row.language && !isLanguage(row.language)) {
     return `Unknown language "${clip(row.language)}": use en, de, bg or leave it empty.`;
   }
   return null;
