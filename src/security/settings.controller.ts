@@ -12,7 +12,7 @@ import { TenantsService } from '../tenancy/tenants.service.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { SettingsFormDto } from './dto/settings.dto.js';
 import { readSettingsForm } from './settings-form.js';
-import { languageView, timeZoneProblem } from './settings-languages.js';
+import { languageView } from './settings-languages.js';
 import { brandingView } from './settings-view.js';
 
 type Saved = InstanceSettings & { instanceName: string };
@@ -43,8 +43,6 @@ export class SettingsController {
     const form = await readSettingsForm(req);
     const { value, errors } = await validateForm(SettingsFormDto, form.body);
     if (form.logo.kind === 'refused') errors.logo = form.logo.message;
-    const zoneProblem = errors.timeZone ? undefined : timeZoneProblem(value.timeZone);
-    if (zoneProblem) errors.timeZone = zoneProblem;
     const before = await this.settings.get(tenant.id);
     if (Object.keys(errors).length) {
       // What was typed (strings only: a hostile form may send anything), else what is saved.

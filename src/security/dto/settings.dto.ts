@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CsrfOnlyDto } from '../../common/csrf-only.dto.js';
-import { LANGUAGES } from '../../common/i18n/i18n.js';
+import { LANGUAGES, TIME_ZONE_NAMES } from '../../common/i18n/i18n.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -37,9 +37,8 @@ export class SettingsFormDto extends CsrfOnlyDto {
   @IsIn([...LANGUAGES], { message: 'settings.error.language' })
   defaultLanguage?: string;
 
-  /** Checked against the runtime's IANA time zones by the controller. */
+  /** An IANA time zone the runtime knows, such as Europe/Sofia. */
   @IsOptional()
-  @MaxLength(64, { message: 'settings.error.timeZone' })
-  @IsString({ message: 'settings.error.timeZone' })
+  @IsIn([...TIME_ZONE_NAMES], { message: 'settings.error.timeZone' })
   timeZone?: string;
 }
