@@ -10,7 +10,7 @@ import { CSRF_FAILED_MESSAGE, csrfMiddleware } from './auth/csrf.js';
 import { sessionMiddleware, sessionTimeouts } from './auth/session.js';
 import { enrichLogContext, requestContext } from './common/app-logger.js';
 import { Clock } from './common/clock.js';
-import { requestLanguage, setPageLanguage } from './common/i18n/language.js';
+import { requestLanguage, setBrowserLanguage, setPageLanguage } from './common/i18n/language.js';
 import { renderClientError } from './common/http-exception.filter.js';
 import { renderUnavailable } from './common/unavailable.js';
 import { PROJECT_ROOT } from './common/paths.js';
@@ -72,7 +72,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   // The page's language: first from the browser (pages of unknown hosts), then from the instance and,
   // once the session is read, the logged-in user (their row comes with the session: no extra query).
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    setPageLanguage(res, requestLanguage(req, undefined, undefined));
+    setBrowserLanguage(req, res);
     next();
   });
   app.use(tenantMiddleware(config, app.get(TenantsService)));
@@ -89,7 +89,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   );
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
     const user = req.user && req.tenant && req.user.tenantId === req.tenant.id ? req.user : undefined;
-    setPageLanguage(res, requestLanguage(req, user, req.tenant?.defaultLanguage));
+    setPageLanguage(res, requestLanguage(res, user, req.tenant?.defaultLanguage));
     res.locals.timeZone = req.tenant?.timeZone ?? 'UTC';
     next();
   });

@@ -19,11 +19,22 @@ export function setPageLanguage(res: Response, lang: Language): void {
 }
 
 /**
+ * First per request: the browser's `Accept-Language`, read once and kept for the request, is the
+ * page's language until the instance and the session are known (pages of unknown hosts keep it).
+ */
+export function setBrowserLanguage(req: Request, res: Response): void {
+  const browser = fromAcceptLanguage(req.headers['accept-language']);
+  res.locals.browserLanguage = browser;
+  setPageLanguage(res, browser ?? DEFAULT_LANGUAGE);
+}
+
+/**
  * Whose language a page is in: a logged-in user's own (none: the instance's default); for anyone
- * else the browser's `Accept-Language`, then the instance's default. Pages behind a mail's link
+ * else the browser's (setBrowserLanguage), then the instance's default. Pages behind a mail's link
  * (Create Account, Reset password) choose their user's language themselves (readerLanguage).
  */
-export function requestLanguage(req: Request, user: { language?: string | null } | undefined, instanceDefault: string | undefined): Language {
+export function requestLanguage(res: Response, user: { language?: string | null } | undefined, instanceDefault: string | undefined): Language {
   if (user) return readerLanguage(user.language, instanceDefault);
-  return fromAcceptLanguage(req.headers['accept-language']) ?? readerLanguage(undefined, instanceDefault);
+  const browser: unknown = res.locals.browserLanguage;
+  return isLanguage(browser) ? browser : readerLanguage(undefined, instanceDefault);
 }
