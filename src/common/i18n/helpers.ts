@@ -1,6 +1,6 @@
 import Handlebars, { type HelperOptions } from 'handlebars';
-import { formatDateTime, isMessageKey, keyOfEnglish, matchStoredText, translate, type MessageValues } from './i18n.js';
-import { Message } from './message.js';
+import { formatDateTime, isMessageKey, keyOfEnglish, matchStoredText, translate } from './i18n.js';
+import { Message, valuesIn } from './message.js';
 
 /** What a page or mail is rendered for: its reader's language and the instance's time zone. */
 interface Reader {
@@ -31,18 +31,12 @@ export function textFor(lang: string | undefined, value: unknown, values: Record
     const stored = matchStoredText(value);
     return stored ? translate(lang, stored.key, { ...stored.values, ...values } as Record<string, string>) : value;
   }
-  // Most calls give plain values (or none): they go to the message as they are.
-  const filled = Object.values(values).some((v) => v instanceof Message)
-    ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v instanceof Message ? v.in(lang) : (v as string | number | Date)]))
-    : (values as MessageValues);
-  return translate(lang, key, filled);
+  return translate(lang, key, valuesIn(values, lang));
 }
 
 /** A catalogue text holding its own markup (`<strong>`, `<em>`): each value is escaped, the catalogue's tags kept. */
 function htmlTextFor(lang: string | undefined, key: string, values: Record<string, unknown> = {}): string {
-  const escaped = Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [k, Handlebars.escapeExpression(v instanceof Message ? v.in(lang) : String(v ?? ''))]),
-  );
+  const escaped = Object.fromEntries(Object.entries(valuesIn(values, lang)).map(([k, v]) => [k, Handlebars.escapeExpression(String(v ?? ''))]));
   return translate(lang, key, escaped);
 }
 

@@ -12,8 +12,7 @@ export class Message {
   ) {}
 
   in(lang: string | undefined): string {
-    const values = Object.fromEntries(Object.entries(this.values).map(([k, v]) => [k, v instanceof Message ? v.in(lang) : v]));
-    return translate(lang, this.key, values);
+    return translate(lang, this.key, valuesIn(this.values, lang));
   }
 
   toString(): string {
@@ -23,6 +22,12 @@ export class Message {
   toJSON(): string {
     return this.toString();
   }
+}
+
+/** A message's values for a reader: each Message among them in the reader's language; plain values go as they are. */
+export function valuesIn(values: Record<string, unknown>, lang: string | undefined): MessageValues {
+  if (!Object.values(values).some((v) => v instanceof Message)) return values as MessageValues;
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v instanceof Message ? v.in(lang) : (v as MessageValues[string])]));
 }
 
 export function msg(key: string, values: Record<string, MessageValues[string] | Message> = {}): Message {
