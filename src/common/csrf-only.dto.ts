@@ -6,3 +6,8 @@ export class CsrfOnlyDto {
   @IsString()
   _csrf?: string;
 }
+
+/** `@Transform(trim)`: a text field without the spaces around it (other values pass as they are, for the validators to refuse). */
+export function trim({ value }: { value: unknown }): unknown {
+  return typeof value === 'string' ? value.trim() : value;
+}

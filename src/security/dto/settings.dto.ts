@@ -1,9 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { CsrfOnlyDto } from '../../common/csrf-only.dto.js';
+import { CsrfOnlyDto, trim } from '../../common/csrf-only.dto.js';
 import { LANGUAGES, TIME_ZONE_NAMES } from '../../common/i18n/i18n.js';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /**
  * Security > Settings. A checkbox is sent as `on` when checked and not at all otherwise. A text

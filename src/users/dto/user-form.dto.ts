@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { trim } from '../../common/csrf-only.dto.js';
 import {
   IsIn,
   IsInt,
@@ -25,7 +26,6 @@ class EmailRule implements ValidatorConstraintInterface {
   }
 }
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const list = ({ value }: { value: unknown }) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The user form (new and existing). Roles arrive as one `roles` value per line of the Roles panel. */
