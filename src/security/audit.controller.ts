@@ -2,7 +2,7 @@ import { Controller, Get, Render } from '@nestjs/common';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator.js';
 import { RequirePermission } from '../roles/require-permission.decorator.js';
 import { own } from '../common/own.js';
-import { msg } from '../common/i18n/message.js';
+import { msg, type Text } from '../common/i18n/message.js';
 import type { Tenant } from '../tenancy/tenant.entity.js';
 import { AuditService } from '../audit/audit.service.js';
 
@@ -71,21 +71,21 @@ export class AuditController {
         at: e.at,
         event: own(EVENT_LABELS, e.event) ?? e.event,
         actor: e.actor_login,
-        target:
-          e.target_type && e.target_id
-            ? {
-                href: e.target_type === 'user' ? `/security/users/${e.target_id}` : e.target_type === 'role' ? `/security/roles/${e.target_id}` : undefined,
-                label:
-                  e.target_type === 'user'
-                    ? msg('audit.target.user', { id: e.target_id })
-                    : e.target_type === 'role'
-                      ? msg('audit.target.role', { id: e.target_id })
-                      : `${e.target_type} #${e.target_id}`,
-              }
-            : undefined,
+        target: e.target_type && e.target_id ? targetView(e.target_type, e.target_id) : undefined,
         ip: e.ip,
         details: e.details ? JSON.stringify(e.details) : '',
       })),
     };
   }
+}
+
+/** Where an event's target has a page: its path and the catalogue key that names it. */
+const TARGET_PAGES: Record<string, { path: string; label: string }> = {
+  user: { path: '/security/users/', label: 'audit.target.user' },
+  role: { path: '/security/roles/', label: 'audit.target.role' },
+};
+
+function targetView(type: string, id: number): { href?: string; label: Text } {
+  const page = own(TARGET_PAGES, type);
+  return page ? { href: page.path + id, label: msg(page.label, { id }) } : { label: `${type} #${id}` };
 }
