@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory, type TestTenant, type TestUser } from './support/factories.js';
 import { agentFor, submitForm, type Agent } from './support/http.js';
 import { createAccountLink, TestSmtp } from './support/smtp.js';
-import { sendInvitation } from './support/invitations.js';
+import { INTO_REMINDER_WINDOW, REMINDER_ENV, sendInvitation } from './support/invitations.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { InvitationRemindersService } from '../src/invitations/invitation-reminders.service.js';
@@ -11,9 +11,6 @@ import { MailDeliveryWorker } from '../src/mail/mail-delivery.worker.js';
 const INVITE = 'Invitation Internal (No login)';
 const GOOD = 'tulip-Harbor-42';
 const HOUR = 3_600_000;
-// INVITATION_TTL_HOURS=2 and INVITATION_REMINDER_HOURS=0.5: the reminder is due 1.5 hours after delivery.
-const ENV = { INVITATION_TTL_HOURS: '2', INVITATION_REMINDER_HOURS: '0.5' };
-const INTO_WINDOW = 1.6 * HOUR;
 
 /**
  * Issue 16, Reminder: one mail INVITATION_REMINDER_HOURS before an unaccepted invitation expires,
@@ -29,7 +26,7 @@ describe('invitation reminders', () => {
   let reminders: InvitationRemindersService;
 
   beforeAll(async () => {
-    world = await startMailWorld({ displayName: 'Acme', env: ENV });
+    world = await startMailWorld({ displayName: 'Acme', env: REMINDER_ENV });
     ({ t, smtp, acme, admin } = world);
     reminders = t.app.get(InvitationRemindersService);
     await reminders.stop();
@@ -43,7 +40,7 @@ describe('invitation reminders', () => {
   /** Moves into the reminder window, sweeps, and returns the reminder's link once it arrived; the clock stays moved. */
   async function remind(user: TestUser): Promise<URL> {
     const before = smtp.to(user.email!).length;
-    t.clock.advance(INTO_WINDOW);
+    t.clock.advance(INTO_REMINDER_WINDOW);
     // Invitations of earlier tests may fall due at the same time: this user's is one of them.
     expect(await reminders.sweep()).toBeGreaterThanOrEqual(1);
     expect(await reminderRows(user.id)).toHaveLength(1);
@@ -89,12 +86,12 @@ describe('invitation reminders', () => {
 
   async function remindedOnceAndBothLinksWork(user: TestUser, first: URL): Promise<void> {
     // A second process on the same database sweeps at the same moment.
-    const other = await createTestApp({ databaseUrl: t.databaseUrl, env: { SMTP_URL: smtp.url, ...ENV } });
+    const other = await createTestApp({ databaseUrl: t.databaseUrl, env: { SMTP_URL: smtp.url, ...REMINDER_ENV } });
     try {
       const otherReminders = other.app.get(InvitationRemindersService);
       await otherReminders.stop();
-      t.clock.advance(INTO_WINDOW);
-      other.clock.advance(INTO_WINDOW);
+      t.clock.advance(INTO_REMINDER_WINDOW);
+      other.clock.advance(INTO_REMINDER_WINDOW);
       const counts = await Promise.all([reminders.sweep(), otherReminders.sweep(), reminders.sweep(), otherReminders.sweep()]);
       expect(counts.reduce((a, b) => a + b, 0)).toBe(1);
       await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(2);
@@ -225,7 +222,7 @@ describe('invitation reminders', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(smtp.to(user.email!)).toHaveLength(2);
     // The new expiry gets its own reminder, with a link that expires with the invitation.
-    t.clock.advance(2 * HOUR + INTO_WINDOW);
+    t.clock.advance(2 * HOUR + INTO_REMINDER_WINDOW);
     try {
       expect(await reminders.sweep()).toBeGreaterThanOrEqual(1);
       await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(3);
@@ -250,7 +247,7 @@ describe('invitation reminders', () => {
     expect(res.headers.location).toBe(`/security/users/${deactivated.id}?notice=user-deactivated`);
     // An invitation still marked sent of a user deactivated by other means is passed over too.
     await t.db.query(`update invitation set status = 'sent', revoked_at = null where user_id = $1`, [deactivated.id]);
-    t.clock.advance(INTO_WINDOW);
+    t.clock.advance(INTO_REMINDER_WINDOW);
     try {
       expect(await reminders.sweep()).toBe(0);
       expect((await open(dead)).status).toBe(410);
@@ -267,7 +264,7 @@ describe('invitation reminders', () => {
     const worker = t.app.get(MailDeliveryWorker);
     await worker.stop();
     try {
-      t.clock.advance(INTO_WINDOW);
+      t.clock.advance(INTO_REMINDER_WINDOW);
       expect(await reminders.sweep()).toBeGreaterThanOrEqual(1);
       expect((await reminderRows(user.id)).map((r) => r.state)).toEqual(['queued']);
       expect((await accept(first)).status).toBe(303);
@@ -287,7 +284,7 @@ describe('invitation reminders', () => {
     const worker = t.app.get(MailDeliveryWorker);
     await worker.stop();
     try {
-      t.clock.advance(INTO_WINDOW);
+      t.clock.advance(INTO_REMINDER_WINDOW);
       expect(await reminders.sweep()).toBeGreaterThanOrEqual(1);
       await t.db.query('update app_user set email = null where tenant_id = $1 and id = $2', [acme.id, user.id]);
     } finally {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory, type TestTenant } from './support/factories.js';
 import { agentFor, login, submitForm, type Agent } from './support/http.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
+import { INTO_REMINDER_WINDOW, REMINDER_ENV } from './support/invitations.js';
 import { mailLink, type TestSmtp } from './support/smtp.js';
 import type { TestApp } from './support/test-app.js';
 import { InvitationRemindersService } from '../src/invitations/invitation-reminders.service.js';
@@ -194,8 +195,7 @@ describe('languages: the reminder mail', () => {
   let world: MailWorld;
 
   beforeAll(async () => {
-    // INVITATION_TTL_HOURS=2 and INVITATION_REMINDER_HOURS=0.5: the reminder is due 1.5 hours after delivery.
-    world = await startMailWorld({ displayName: 'Acme', env: { INVITATION_TTL_HOURS: '2', INVITATION_REMINDER_HOURS: '0.5' } });
+    world = await startMailWorld({ displayName: 'Acme', env: REMINDER_ENV });
     await world.t.app.get(InvitationRemindersService).stop();
   });
   afterAll(() => world?.close());
@@ -209,7 +209,7 @@ describe('languages: the reminder mail', () => {
     await expect
       .poll(async () => (await t.db.query('select status from invitation where user_id = $1 order by id desc limit 1', [user.id])).rows[0].status)
       .toBe('sent');
-    t.clock.advance(1.6 * 3_600_000);
+    t.clock.advance(INTO_REMINDER_WINDOW);
     expect(await t.app.get(InvitationRemindersService).sweep()).toBe(1);
     await expect.poll(() => smtp.to(user.email!).length, { timeout: 10_000 }).toBe(2);
     const reminder = smtp.to(user.email!)[1];

@@ -26,6 +26,11 @@ export async function openInvitationFor(db: pg.Pool, tenantId: number, userId: n
   return token;
 }
 
+/** INVITATION_TTL_HOURS=2 and INVITATION_REMINDER_HOURS=0.5: the reminder is due 1.5 hours after delivery. */
+export const REMINDER_ENV = { INVITATION_TTL_HOURS: '2', INVITATION_REMINDER_HOURS: '0.5' };
+/** How far to move the clock after delivery to be inside REMINDER_ENV's reminder window. */
+export const INTO_REMINDER_WINDOW = 1.6 * 3_600_000;
+
 /**
  * Sends an invitation as the administrator does (the confirmation page's form), waits for its mail
  * and for the invitation to be marked sent, and returns the mail's Create Account link.
