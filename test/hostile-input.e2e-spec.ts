@@ -9,6 +9,7 @@ import { IS_PUBLIC } from '../src/common/decorators.js';
 import { MailDeliveryWorker } from '../src/mail/mail-delivery.worker.js';
 import { openInvitationFor } from './support/invitations.js';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
+import { unescapeHtml } from './support/http.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -82,15 +83,6 @@ async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<
 
 // ---------------------------------------------------------------------------------------------
 // HTML forms as a browser submits them.
-
-const unescapeHtml = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#x3D;/g, '=')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 
 function attrs(tag: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../src/common/i18n/i18n.js';
 import { tenantFactory, userFactory, type TestTenant, type TestUser } from './support/factories.js';
-import { agentFor, login, submitForm, uploadUsersCsv, type Agent } from './support/http.js';
+import { agentFor, htmlLang, login, submitForm, unescapeHtml, uploadUsersCsv, type Agent } from './support/http.js';
 import { openInvitationFor } from './support/invitations.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -36,16 +36,6 @@ for (const value of Object.values(english)) {
   }
 }
 
-const decode = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#x3D;/g, '=')
-    .replace(/&#x60;/g, '`')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-
 /** What a person (or a screen reader) reads on the page: text nodes, accessible names and the scripts' texts. */
 function visibleTexts(html: string): string[] {
   // data-msg-*: the texts the page's scripts show (passkey errors, the Remove role label).
@@ -56,7 +46,7 @@ function visibleTexts(html: string): string[] {
     // Values a file or field must hold literally (the CSV's user types), shown as code: not prose.
     .replace(/<code>[\s\S]*?<\/code>/g, '');
   const nodes = body.split(/<[^>]*>/);
-  return [...names, ...nodes].map((s) => decode(s).replace(/\s+/g, ' ').trim()).filter(Boolean);
+  return [...names, ...nodes].map((s) => unescapeHtml(s).replace(/\s+/g, ' ').trim()).filter(Boolean);
 }
 
 /** English catalogue texts found on the page. */
@@ -202,7 +192,7 @@ describe('every page in German and Bulgarian, without an English catalogue text'
       for (const page of pages) {
         const res = await page.get(lang);
         if (![200, 400, 403, 404, 410].includes(res.status)) problems.push(`${page.name}: status ${res.status}`);
-        const declared = /<html lang="([^"]+)"/.exec(res.text)?.[1];
+        const declared = htmlLang(res.text);
         if (declared !== lang) problems.push(`${page.name}: <html lang="${declared}">`);
         for (const text of englishOn(res.text)) problems.push(`${page.name}: "${text}"`);
       }

@@ -1,7 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userFactory, type TestTenant } from './support/factories.js';
-import { agentFor, login, submitForm, type Agent } from './support/http.js';
+import { agentFor, htmlLang, login, submitForm, type Agent } from './support/http.js';
 import { startMailWorld, type MailWorld } from './support/mail-world.js';
 import { INTO_REMINDER_WINDOW, REMINDER_ENV } from './support/invitations.js';
 import { mailLink, type TestSmtp } from './support/smtp.js';
@@ -9,8 +9,6 @@ import type { TestApp } from './support/test-app.js';
 import { InvitationRemindersService } from '../src/invitations/invitation-reminders.service.js';
 
 const INVITE = 'Invitation Internal (No login)';
-
-const htmlLang = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
 
 describe('languages: pages and mails in English, German and Bulgarian', () => {
   let world: MailWorld;

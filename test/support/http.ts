@@ -37,3 +37,20 @@ export async function uploadUsersCsv(agent: Agent, content: string | Buffer, nam
   const csrf = csrfOf((await agent.get('/security/users/import')).text);
   return agent.post(`/security/users/import?_csrf=${encodeURIComponent(csrf)}`).attach('file', Buffer.from(content), name);
 }
+
+/** Text as Handlebars escaped it, unescaped (attribute values, text nodes). */
+export function unescapeHtml(s: string): string {
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x60;/g, '`')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** The language a page or mail declares (`<html lang>`). */
+export function htmlLang(html: string): string | undefined {
+  return /<html lang="([^"]+)"/.exec(html)?.[1];
+}
