@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { MAX_LOGO_BYTES, sniffLogo } from '../tenancy/brand.js';
 import type { LogoUpload } from '../tenancy/tenant-settings.repository.js';
-import { UploadTooLarge, withUpload, type Upload, type UploadRules } from './import/csv-upload.js';
+import { UploadTooLarge, withUpload, type Upload, type UploadRules } from './upload.js';
 
 export const LOGO_TOO_LARGE = 'The logo is larger than 256 KB. Choose a smaller PNG or JPEG image.';
 export const LOGO_NOT_AN_IMAGE = 'The logo must be a PNG or JPEG image; this file is neither (SVG, GIF and other files are not accepted).';

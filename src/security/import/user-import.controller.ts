@@ -8,7 +8,8 @@ import { CurrentTenant } from '../../tenancy/current-tenant.decorator.js';
 import { Admin, type AdminRequest } from '../admin-request.decorator.js';
 import { IdParam } from '../../common/id-param.js';
 import type { Tenant } from '../../tenancy/tenant.entity.js';
-import { withUpload } from './csv-upload.js';
+import { withUpload } from '../upload.js';
+import { CSV_UPLOAD } from './csv-upload.js';
 import { IMPORT_COLUMNS, ImportFileError, MAX_IMPORT_ROWS } from './import-rows.js';
 import { importJobView } from './import-view.js';
 import { UserImportService } from './user-import.service.js';
@@ -39,7 +40,7 @@ export class UserImportController {
   @Post()
   async upload(@Admin() admin: AdminRequest, @Req() req: Request, @Res() res: Response) {
     try {
-      const jobId = await withUpload(req, (upload) => this.imports.stage(admin.tenantId, admin.me.id, upload.fileName, upload.bytes));
+      const jobId = await withUpload(req, (upload) => this.imports.stage(admin.tenantId, admin.me.id, upload.fileName, upload.bytes), CSV_UPLOAD);
       res.redirect(303, `/security/users/import/${jobId}`);
     } catch (err) {
       if (!(err instanceof ImportFileError)) throw err;
