@@ -62,7 +62,7 @@ export class UsersService {
         if (before && mayLoseSecurityUser(before, form.userType, roleIds) && (await this.users.countSecurityUsers(tenantId, em)) === 0) {
           throw new LastSecurityUserError();
         }
-        await this.auditChanges(em, tenantId, actor, userId, before, form, fields.language, roleIds, ip);
+        await this.auditChanges(em, tenantId, actor, userId, before, fields, roleIds, ip);
         return userId;
       });
       if (savedId === undefined) return { ok: false, errors: { _form: STALE_FORM_MESSAGE } };
@@ -113,8 +113,7 @@ export class UsersService {
     actor: SessionUser,
     userId: number,
     before: UserRecord | undefined,
-    form: UserFormDto,
-    language: string | null,
+    fields: UserFields,
     roleIds: number[],
     ip: string,
   ): Promise<void> {
@@ -122,17 +121,18 @@ export class UsersService {
     const roleNames = (ids: number[]) => ids.map((r) => names.get(r) ?? `#${r}`).sort();
     const base = { tenantId, actor: { id: actor.id, login: actor.login }, target: { type: 'user', id: userId }, ip };
     if (!before) {
-      const details = { login: form.login, userType: form.userType, roles: roleNames(roleIds), ...(form.language ? { language: form.language } : {}) };
+      const details = { login: fields.login, userType: fields.userType, roles: roleNames(roleIds), ...(fields.language ? { language: fields.language } : {}) };
       await this.audit.record({ ...base, event: 'user_created', details }, em);
       return;
     }
-    if (before.user_type !== form.userType) {
-      await this.audit.record({ ...base, event: 'user_type_changed', details: { before: before.user_type, after: form.userType } }, em);
+    if (before.user_type !== fields.userType) {
+      await this.audit.record({ ...base, event: 'user_type_changed', details: { before: before.user_type, after: fields.userType } }, em);
     }
     const [was, now] = [roleNames(before.role_ids), roleNames(roleIds)];
     if (was.join('\n') !== now.join('\n')) await this.audit.record({ ...base, event: 'user_roles_changed', details: { before: was, after: now } }, em);
-    if (before.login !== form.login || before.name !== form.name || (before.email ?? null) !== (form.email || null) || before.language !== language) {
-      await this.audit.record({ ...base, event: 'user_updated', details: { login: form.login, ...(before.language !== language ? { language } : {}) } }, em);
+    const { login, name, email, language } = fields;
+    if (before.login !== login || before.name !== name || (before.email ?? null) !== email || before.language !== language) {
+      await this.audit.record({ ...base, event: 'user_updated', details: { login, ...(before.language !== language ? { language } : {}) } }, em);
     }
   }
 
