@@ -119,7 +119,8 @@ describe('Menus and dialogs by keyboard', () => {
     expect(await dialog.textContent()).toContain('Maria Garcia');
     await cancel.click();
     expect(await dialog.isVisible()).toBe(false);
-    expect(await focused(run)).toBe(true);
+    // The dialog's close event (which gives focus back) comes a task after it closed.
+    await expect.poll(() => focused(run)).toBe(true);
 
     // Escape closes the dialog too, with focus back on Run.
     await page.keyboard.press('Enter');
@@ -127,7 +128,8 @@ describe('Menus and dialogs by keyboard', () => {
     await dialog.waitFor();
     await page.keyboard.press('Escape');
     expect(await dialog.isVisible()).toBe(false);
-    expect(await focused(run)).toBe(true);
+    // The dialog's close event (which gives focus back) comes a task after it closed.
+    await expect.poll(() => focused(run)).toBe(true);
   });
 
   it('Run on the user form: OK sends and the form confirms it', async () => {
@@ -158,7 +160,8 @@ describe('Menus and dialogs by keyboard', () => {
     expect(page.url()).toMatch(/\/security\/users$/);
     await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
     expect(await dialog.isVisible()).toBe(false);
-    expect(await focused(run)).toBe(true);
+    // The dialog's close event (which gives focus back) comes a task after it closed.
+    await expect.poll(() => focused(run)).toBe(true);
   });
 
   it('select all checks every row of the page', async () => {
